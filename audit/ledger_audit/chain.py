@@ -1,0 +1,171 @@
+"""The hash chain: leaf envelopes, leaf hashes, and a streaming chain verifier.
+
+Leaf n is the canonical JSON (RFC 8785) of an envelope::
+
+    {"body_hash": hex, "ledger": str, "prev": hex, "seq": n, "stream": str,
+     "ts": "YYYY-MM-DDTHH:MM:SS.ffffffZ", "type": str, "v": 1, "version": int}
+
+``LH(n) = SHA-256(0x00 || leaf_n)`` is the RFC 6962 leaf hash; ``prev`` of leaf n is
+``LH(n-1)`` in lowercase hex, and 64 zeros for the genesis leaf (seq 0). The same
+leaf hashes are the leaves of the Merkle tree, so the chain and the tree are one
+structure. docs/chain-spec.md is the normative description.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Iterable, Optional
+
+from .canonical import canonical_bytes, parse_canonical
+from .errors import CanonicalFormError, ChainError
+
+FORMAT_VERSION = 1
+GENESIS_TYPE = "ledger.genesis.v1"
+GENESIS_PREV = "0" * 64
+LEAF_KEYS = frozenset({"v", "ledger", "seq", "prev", "ts", "type", "stream", "version", "body_hash"})
+MAX_LEAF_BYTES = 65535  # the tlog-tiles entry limit; a leaf is small by design
+
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
+
+
+def leaf_hash(leaf: bytes) -> bytes:
+    """RFC 6962 leaf hash: SHA-256(0x00 || leaf)."""
+    return hashlib.sha256(b"\x00" + leaf).digest()
+
+
+def body_hash(body: bytes) -> str:
+    """Hex SHA-256 of an event body's stored (canonical) bytes."""
+    return hashlib.sha256(body).hexdigest()
+
+
+@dataclass(frozen=True)
+class Leaf:
+    """A parsed, shape-checked leaf envelope."""
+
+    v: int
+    ledger: str
+    seq: int
+    prev: str
+    ts: str
+    type: str
+    stream: str
+    version: int
+    body_hash: str
+
+    def to_bytes(self) -> bytes:
+        return canonical_bytes(self.__dict__)
+
+
+def make_leaf(
+    *,
+    ledger: str,
+    seq: int,
+    prev: str,
+    ts: str,
+    type: str,
+    stream: str,
+    version: int,
+    body_hash: str,
+) -> bytes:
+    """Build the canonical bytes of a leaf envelope (format version 1)."""
+    return Leaf(FORMAT_VERSION, ledger, seq, prev, ts, type, stream, version, body_hash).to_bytes()
+
+
+def parse_leaf(data: bytes, seq_hint: int) -> Leaf:
+    """Parse and shape-check leaf bytes; raise :class:`ChainError` at ``seq_hint`` if bad."""
+    if len(data) > MAX_LEAF_BYTES:
+        raise ChainError(seq_hint, f"leaf is {len(data)} bytes, more than {MAX_LEAF_BYTES}")
+    try:
+        value = parse_canonical(data)
+    except CanonicalFormError as exc:
+        raise ChainError(seq_hint, f"leaf is not canonical JSON ({exc})") from None
+    if not isinstance(value, dict) or set(value) != LEAF_KEYS:
+        raise ChainError(seq_hint, f"leaf must have exactly the members {sorted(LEAF_KEYS)}")
+    checks = (
+        (value["v"] == FORMAT_VERSION and type(value["v"]) is int, "unknown format version"),
+        (type(value["seq"]) is int and value["seq"] >= 0, "seq must be a non-negative integer"),
+        (type(value["version"]) is int, "version must be an integer"),
+        (isinstance(value["prev"], str) and _HEX64.match(value["prev"]), "prev must be 64 hex"),
+        (isinstance(value["body_hash"], str) and _HEX64.match(value["body_hash"]), "body_hash must be 64 hex"),
+        (isinstance(value["ts"], str) and _TS.match(value["ts"]), "ts must be YYYY-MM-DDTHH:MM:SS.ffffffZ"),
+        (all(isinstance(value[k], str) and value[k] for k in ("ledger", "type", "stream")), "ledger, type and stream must be non-empty strings"),
+    )
+    for ok, rule in checks:
+        if not ok:
+            raise ChainError(seq_hint, rule)
+    return Leaf(**value)
+
+
+class ChainVerifier:
+    """Feeds leaves in order from genesis and raises :class:`ChainError` at the first bad one.
+
+    Checks per leaf: canonical shape, ``seq`` equals its position, ``prev`` equals the
+    previous leaf hash, one ledger id throughout, timestamps never go backwards, the
+    stored hash (when given) equals the recomputed one, and the body (when present,
+    i.e. not withheld) hashes to ``body_hash``. Genesis must come first and name the
+    ledger id in its body.
+    """
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.head = GENESIS_PREV
+        self.ledger: Optional[str] = None
+        self.public_key: Optional[str] = None
+        self._last_ts = ""
+
+    def feed(self, leaf_bytes: bytes, body: Optional[bytes] = None, stored_hash: Optional[bytes] = None) -> Leaf:
+        seq = self.size
+        leaf = parse_leaf(leaf_bytes, seq)
+        if leaf.seq != seq:
+            raise ChainError(seq, f"leaf says seq {leaf.seq} at position {seq}")
+        if leaf.prev != self.head:
+            raise ChainError(seq, "prev does not equal the hash of the previous leaf")
+        digest = leaf_hash(leaf_bytes)
+        if stored_hash is not None and stored_hash != digest:
+            raise ChainError(seq, "stored hash does not match the leaf bytes")
+        if leaf.ts < self._last_ts:
+            raise ChainError(seq, f"timestamp {leaf.ts} is earlier than the previous {self._last_ts}")
+        if body is not None and body_hash(body) != leaf.body_hash:
+            raise ChainError(seq, "body does not hash to the leaf's body_hash")
+        if seq == 0:
+            self._check_genesis(leaf, body)
+        elif leaf.ledger != self.ledger:
+            raise ChainError(seq, f"leaf names ledger {leaf.ledger!r}, not {self.ledger!r}")
+        elif leaf.type == GENESIS_TYPE:
+            raise ChainError(seq, "a second genesis leaf")
+        self.head = digest.hex()
+        self._last_ts = leaf.ts
+        self.size += 1
+        return leaf
+
+    def _check_genesis(self, leaf: Leaf, body: Optional[bytes]) -> None:
+        if leaf.type != GENESIS_TYPE:
+            raise ChainError(0, f"the first leaf must be {GENESIS_TYPE}, not {leaf.type}")
+        if body is None:
+            raise ChainError(0, "the genesis body may never be withheld")
+        try:
+            content = parse_canonical(body)
+        except CanonicalFormError as exc:
+            raise ChainError(0, f"genesis body is not canonical JSON ({exc})") from None
+        if not isinstance(content, dict) or content.get("ledger_id") != leaf.ledger:
+            raise ChainError(0, "genesis body does not name the leaf's ledger id")
+        key = content.get("public_key")
+        if not isinstance(key, str):
+            raise ChainError(0, "genesis body does not carry the ledger's public key")
+        self.ledger = leaf.ledger
+        self.public_key = key
+
+
+def verify_chain(records: Iterable[tuple[bytes, Optional[bytes], Optional[bytes]]]) -> ChainVerifier:
+    """Verify ``(leaf_bytes, body_or_None, stored_hash_or_None)`` records from genesis on.
+
+    Returns the verifier (``size``, ``head``, ``ledger``, ``public_key``) or raises
+    :class:`ChainError` naming the first bad sequence number.
+    """
+    verifier = ChainVerifier()
+    for leaf_bytes, body, stored in records:
+        verifier.feed(leaf_bytes, body, stored)
+    return verifier

@@ -1,0 +1,24 @@
+"""Aggregates and their events. Pure: no I/O, no plugins, no clocks of their own."""
+
+from .accounts import Account
+from .genesis import GENESIS_TOPIC, Genesis
+from .holds import EXPIRED, HELD, POSTED, VOIDED, Hold
+from .ids import stream_id
+from .schemes import Scheme, issuer_of
+from .transfers import Transfer, reversal_id
+
+__all__ = [
+    "EXPIRED",
+    "GENESIS_TOPIC",
+    "HELD",
+    "POSTED",
+    "VOIDED",
+    "Account",
+    "Genesis",
+    "Hold",
+    "Scheme",
+    "Transfer",
+    "issuer_of",
+    "reversal_id",
+    "stream_id",
+]

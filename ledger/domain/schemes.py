@@ -1,0 +1,39 @@
+"""A scheme: a named credit system with one unit and default account rules."""
+
+from __future__ import annotations
+
+from typing import Optional
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from .ids import stream_id
+
+
+def issuer_of(scheme: str) -> str:
+    """The account a scheme mints from (debited on issuance, so it runs negative)."""
+    return f"{scheme}:issuer"
+
+
+class Scheme(Aggregate):
+    TOPIC = "ledger.scheme.v1"
+
+    class Created(Aggregate.Created):
+        TOPIC = "ledger.scheme.registered.v1"
+        name: str
+        unit: str
+        floor: Optional[int]
+        ceiling: Optional[int]
+        issuer: str
+
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        return stream_id("scheme", name)
+
+    @event(Created)
+    def __init__(self, name: str, unit: str, floor: Optional[int], ceiling: Optional[int], issuer: str) -> None:
+        self.name = name
+        self.unit = unit
+        self.floor = floor
+        self.ceiling = ceiling
+        self.issuer = issuer

@@ -1,0 +1,194 @@
+"""Every error the ledger raises on purpose, with its data as attributes.
+
+Messages name the object, the rule and, where there is one, the remedy. A command
+that raises any of these has written nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LedgerError(Exception):
+    """Base class of every deliberate ledger error."""
+
+
+class ValidationError(LedgerError, ValueError):
+    """A command's input broke a rule before anything was decided.
+
+    ``errors`` maps each offending field to the list of rules it broke; ``field``
+    and ``rule`` are the first of them, for one-line reporting.
+    """
+
+    def __init__(self, command: str, errors: dict[str, list[str]]) -> None:
+        self.command = command
+        self.errors = errors
+        self.field, rules = next(iter(errors.items()))
+        self.rule = rules[0]
+        detail = "; ".join(f"{field}: {' '.join(rules)}" for field, rules in errors.items())
+        super().__init__(f"invalid {command}: {detail}")
+
+
+class FloatRefused(ValidationError):
+    """A float reached data that would be hashed; amounts are integers in the smallest unit."""
+
+
+class UnknownAccount(LedgerError, KeyError):
+    def __init__(self, account: str) -> None:
+        self.account = account
+        super().__init__(account)
+
+    def __str__(self) -> str:
+        return f"account {self.account!r} does not exist; open it first"
+
+
+class AccountExists(LedgerError):
+    def __init__(self, account: str) -> None:
+        self.account = account
+        super().__init__(f"account {account!r} already exists")
+
+
+class AccountClosed(LedgerError):
+    def __init__(self, account: str) -> None:
+        self.account = account
+        super().__init__(f"account {account!r} is closed and cannot be debited or credited")
+
+
+class AccountNotEmpty(LedgerError):
+    def __init__(self, account: str, balance: int, pending: int) -> None:
+        self.account, self.balance, self.pending = account, balance, pending
+        super().__init__(
+            f"account {account!r} cannot be closed: balance {balance}, pending {pending}; settle it to zero first"
+        )
+
+
+class UnknownScheme(LedgerError, KeyError):
+    def __init__(self, scheme: str) -> None:
+        self.scheme = scheme
+        super().__init__(scheme)
+
+    def __str__(self) -> str:
+        return f"scheme {self.scheme!r} is not registered"
+
+
+class SchemeExists(LedgerError):
+    def __init__(self, scheme: str) -> None:
+        self.scheme = scheme
+        super().__init__(f"scheme {scheme!r} is already registered")
+
+
+class UnitMismatch(LedgerError):
+    def __init__(self, debit: str, debit_unit: str, credit: str, credit_unit: str) -> None:
+        self.debit, self.debit_unit, self.credit, self.credit_unit = debit, debit_unit, credit, credit_unit
+        super().__init__(
+            f"cannot move {debit_unit} from {debit!r} to {credit!r}, which holds {credit_unit}: "
+            "a transfer stays within one unit"
+        )
+
+
+class LimitExceeded(LedgerError):
+    """A movement would take an account below its floor or above its ceiling.
+
+    ``limit`` is the floor or ceiling, ``kind`` is ``"floor"`` or ``"ceiling"``,
+    ``by`` is how far past the limit the account would go.
+    """
+
+    def __init__(self, account: str, unit: str, kind: str, limit: int, by: int) -> None:
+        self.account, self.unit, self.kind, self.limit, self.by = account, unit, kind, limit, by
+        direction = "below its floor" if kind == "floor" else "above its ceiling"
+        super().__init__(f"account {account!r} ({unit}) would go {direction} of {limit} by {by}")
+
+
+class InsufficientFunds(LimitExceeded):
+    """The floor is 0: the account simply does not hold enough."""
+
+
+class UnknownTransfer(LedgerError, KeyError):
+    def __init__(self, transfer_id: str) -> None:
+        self.transfer_id = transfer_id
+        super().__init__(transfer_id)
+
+    def __str__(self) -> str:
+        return f"transfer {self.transfer_id!r} does not exist"
+
+
+class AlreadyReversed(LedgerError):
+    def __init__(self, transfer_id: str) -> None:
+        self.transfer_id = transfer_id
+        super().__init__(f"transfer {transfer_id!r} has already been reversed")
+
+
+class UnknownHold(LedgerError, KeyError):
+    def __init__(self, hold_id: str) -> None:
+        self.hold_id = hold_id
+        super().__init__(hold_id)
+
+    def __str__(self) -> str:
+        return f"hold {self.hold_id!r} does not exist"
+
+
+class HoldNotPending(LedgerError):
+    def __init__(self, hold_id: str, status: str) -> None:
+        self.hold_id, self.status = hold_id, status
+        super().__init__(f"hold {hold_id!r} is already {status}; only a held hold can be posted or voided")
+
+
+class HoldExpired(LedgerError):
+    def __init__(self, hold_id: str, expires_at: str) -> None:
+        self.hold_id, self.expires_at = hold_id, expires_at
+        super().__init__(f"hold {hold_id!r} expired at {expires_at} and can no longer be posted")
+
+
+class PostExceedsHold(LedgerError):
+    def __init__(self, hold_id: str, amount: int, held: int) -> None:
+        self.hold_id, self.amount, self.held = hold_id, amount, held
+        super().__init__(f"cannot post {amount} from hold {hold_id!r}, which holds only {held}")
+
+
+class IdExists(LedgerError):
+    def __init__(self, kind: str, ident: str) -> None:
+        self.kind, self.ident = kind, ident
+        super().__init__(f"{kind} id {ident!r} is already taken; choose another or omit it")
+
+
+class DuplicateRequest(LedgerError):
+    """A request id was reused with different arguments."""
+
+    def __init__(self, request_id: str, command: str) -> None:
+        self.request_id, self.command = request_id, command
+        super().__init__(
+            f"request id {request_id!r} was already used for a different {command}; "
+            "a request id names exactly one command"
+        )
+
+
+class ConcurrencyConflict(LedgerError):
+    def __init__(self, attempts: int) -> None:
+        self.attempts = attempts
+        super().__init__(f"the command lost {attempts} races with concurrent writers on the same streams; retry later")
+
+
+class LedgerNotInitialised(LedgerError):
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(f"{where} holds no ledger; run 'ledger init' (or Ledger.create) first")
+
+
+class LedgerExists(LedgerError):
+    def __init__(self, where: str) -> None:
+        self.where = where
+        super().__init__(f"{where} already holds a ledger")
+
+
+class ChainBroken(LedgerError):
+    """``Ledger.verify(raise_on_error=True)`` found the first bad sequence number."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        self.seq, self.reason = seq, reason
+        super().__init__(f"chain breaks at seq {seq}: {reason}")
+
+
+def describe(value: Any) -> str:
+    """Short, safe rendering of a user value inside an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

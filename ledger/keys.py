@@ -1,0 +1,21 @@
+"""The checkpoint signing key: a file outside the database, readable by its owner only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from ledger_audit.checkpoint import generate_signer
+
+
+def key_path_for(db: str) -> Path:
+    return Path(f"{db}.key")
+
+
+def create_key_file(path: Path, ledger_id: str) -> str:
+    """Write a new Ed25519 signer key to ``path`` (mode 0600); return the public verifier key."""
+    signer, verifier = generate_signer(ledger_id)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(signer + "\n")
+    return verifier

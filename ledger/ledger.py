@@ -1,0 +1,296 @@
+"""``Ledger``: the one object an app holds. Commands write; queries (``queries.py``) read.
+
+Every command follows one path (``_execute``): validate with marshmallow, answer a
+repeated request id from the request log, decide with aggregates, then one ``save``
+that writes the events, their leaves and the read models in one transaction. If a
+concurrent writer wins a race on the same stream, the command is decided again
+from fresh state, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
+
+from eventsourcing import persistence as es
+from eventsourcing.application import AggregateNotFoundError
+from ledger_audit import CanonicalFormError, canonical_bytes
+
+from . import schemas
+from .app import LedgerApplication, sqlite_env
+from .commands import Decision, Planner
+from .domain import Genesis
+from .errors import (
+    ConcurrencyConflict,
+    DuplicateRequest,
+    LedgerExists,
+    LedgerNotInitialised,
+    ValidationError,
+)
+from .keys import create_key_file, key_path_for
+from .queries import Queries
+from .results import AccountInfo, HoldResult, Record, SchemeInfo, TransferResult
+from .store.chain import TS_FORMAT
+from .store.writeset import RequestIdTaken, RequestRecord, WriteSet
+
+MAX_ATTEMPTS = 8
+RESULT_TYPES: dict[str, type[Record]] = {
+    "transfer": TransferResult,
+    "hold": HoldResult,
+    "post": HoldResult,
+    "void": HoldResult,
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Ledger(Queries):
+    """A hash-chained double-entry ledger in one SQLite file.
+
+    ``Ledger(db)`` opens an existing ledger; ``Ledger(db, create=True)`` creates it
+    first if the file holds none (writing genesis and a signing key beside it).
+    ``clock`` returns the ledger's notion of now (an aware datetime) for hold
+    deadlines; tests pass a fake one.
+    """
+
+    def __init__(
+        self,
+        db: str = "ledger.db",
+        *,
+        create: bool = False,
+        ledger_id: Optional[str] = None,
+        key_path: Optional[str] = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.db = str(db)
+        self.clock = clock
+        self._app = LedgerApplication(env=sqlite_env(self.db))
+        self._recorder = self._app.recorder
+        self._planner = Planner(self)
+        genesis = self._rows("SELECT leaf FROM ledger_chain WHERE seq = 0")
+        if genesis:
+            self.ledger_id = json.loads(bytes(genesis[0][0]))["ledger"]
+            if ledger_id is not None and ledger_id != self.ledger_id:
+                self.close()
+                raise LedgerExists(f"{self.db} (ledger {self.ledger_id!r}, not {ledger_id!r})")
+        elif create:
+            self._create(ledger_id or f"commons-ledger.local/{uuid.uuid4().hex}", key_path)
+        else:
+            self.close()
+            raise LedgerNotInitialised(self.db)
+
+    @classmethod
+    def init(cls, db: str, ledger_id: Optional[str] = None, **kwargs: Any) -> Ledger:
+        """Create a new ledger in ``db``; refuse if the file already holds one."""
+        probe = LedgerApplication(env=sqlite_env(str(db)))
+        try:
+            with probe.recorder.datastore.transaction(commit=False) as c:
+                c.execute("SELECT COUNT(*) FROM ledger_chain")
+                if c.fetchone()[0]:
+                    raise LedgerExists(str(db))
+        finally:
+            probe.close()
+        return cls(db, create=True, ledger_id=ledger_id, **kwargs)
+
+    def _create(self, ledger_id: str, key_path: Optional[str]) -> None:
+        ledger_id = schemas.load(schemas.InitSchema, "init", {"ledger_id": ledger_id})["ledger_id"]
+        path = Path(key_path) if key_path else key_path_for(self.db)
+        verifier = create_key_file(path, ledger_id)
+        genesis = Genesis(ledger_id=ledger_id, public_key=verifier, format=1)
+        self._app.save(genesis)
+        self.ledger_id = ledger_id
+        self.key_path = path
+
+    def close(self) -> None:
+        self._app.close()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- commands -------------------------------------------------------------------
+
+    def register_scheme(
+        self, name: str, unit: str, *, floor: Optional[int] = 0, ceiling: Optional[int] = None
+    ) -> SchemeInfo:
+        """Register a credit scheme with its unit, default account limits and issuer account.
+
+        ``floor``/``ceiling`` are the defaults for accounts opened in it (``None`` = no
+        limit). The issuer account ``<name>:issuer`` has no limits: minting debits it.
+        """
+        args = schemas.load(
+            schemas.RegisterSchemeSchema, "register_scheme", dict(name=name, unit=unit, floor=floor, ceiling=ceiling)
+        )
+        return SchemeInfo.from_dict(self._execute("register_scheme", args, lambda: self._planner.register_scheme(args)))
+
+    def open_account(self, account: str, scheme: str, **kwargs: Any) -> AccountInfo:
+        """Open ``account`` in ``scheme``. Keywords: ``owner``, ``floor``, ``ceiling``
+        (absent = the scheme's default, ``None`` = unlimited), ``request_id``."""
+        args = schemas.load(schemas.OpenAccountSchema, "open_account", dict(account=account, scheme=scheme, **kwargs))
+        return AccountInfo.from_dict(self._execute("open_account", args, lambda: self._planner.open_account(args)))
+
+    def change_limits(self, account: str, *, floor: Optional[int], ceiling: Optional[int], reason: str) -> AccountInfo:
+        """Record new limits for an account. Movements that make it worse are checked against them."""
+        args = schemas.load(
+            schemas.ChangeLimitsSchema,
+            "change_limits",
+            dict(account=account, floor=floor, ceiling=ceiling, reason=reason),
+        )
+        return AccountInfo.from_dict(self._execute("change_limits", args, lambda: self._planner.change_limits(args)))
+
+    def close_account(self, account: str, *, reason: str = "") -> AccountInfo:
+        """Close an account whose balance and pending amounts are zero; it can then never move again."""
+        args = schemas.load(schemas.CloseAccountSchema, "close_account", dict(account=account, reason=reason))
+        return AccountInfo.from_dict(self._execute("close_account", args, lambda: self._planner.close_account(args)))
+
+    def transfer(self, debit: str, credit: str, amount: int, **kwargs: Any) -> TransferResult:
+        """Move ``amount`` from ``debit`` to ``credit`` now. Keywords: ``transfer_id``,
+        ``code``, ``memo``, ``request_id``."""
+        args = schemas.load(
+            schemas.TransferSchema, "transfer", dict(debit=debit, credit=credit, amount=amount, **kwargs)
+        )
+        return TransferResult.from_dict(self._execute("transfer", args, lambda: self._planner.one("transfer", args)))
+
+    def hold(self, debit: str, credit: str, amount: int, **kwargs: Any) -> HoldResult:
+        """Reserve ``amount`` for a later ``post`` or ``void``. Keywords: ``hold_id``,
+        ``expires_at`` or ``timeout`` (seconds), ``code``, ``memo``, ``request_id``."""
+        args = schemas.load(schemas.HoldSchema, "hold", dict(debit=debit, credit=credit, amount=amount, **kwargs))
+        return HoldResult.from_dict(self._execute("hold", args, lambda: self._planner.one("hold", args)))
+
+    def post(self, hold_id: str, amount: Optional[int] = None, **kwargs: Any) -> HoldResult:
+        """Post all of a hold, or ``amount`` of it (the rest is released)."""
+        args = schemas.load(schemas.PostSchema, "post", dict(hold_id=hold_id, amount=amount, **kwargs))
+        return HoldResult.from_dict(self._execute("post", args, lambda: self._planner.one("post", args)))
+
+    def void(self, hold_id: str, **kwargs: Any) -> HoldResult:
+        """Release a hold without moving anything. Keywords: ``reason``, ``request_id``."""
+        args = schemas.load(schemas.VoidSchema, "void", dict(hold_id=hold_id, **kwargs))
+        return HoldResult.from_dict(self._execute("void", args, lambda: self._planner.one("void", args)))
+
+    def reverse(
+        self, transfer_id: Optional[str] = None, *, hold_id: Optional[str] = None, reason: str, **kwargs: Any
+    ) -> TransferResult:
+        """Undo a transfer (or a posted hold) with a new transfer the other way that names it.
+
+        The original is never edited; each can be reversed once; the reversal is
+        checked against limits like any movement.
+        """
+        data = dict(transfer_id=transfer_id, hold_id=hold_id, reason=reason, **kwargs)
+        args = schemas.load(schemas.ReverseSchema, "reverse", data)
+        return TransferResult.from_dict(self._execute("reverse", args, lambda: self._planner.reverse(args)))
+
+    def batch(self, items: Iterable[dict[str, Any]], *, request_id: Optional[str] = None) -> list[Record]:
+        """Commit transfers, holds, posts and voids together or not at all.
+
+        Each item is a dict with ``type`` (``transfer``, ``hold``, ``post``, ``void``)
+        and that command's arguments; limits are checked after each item in order.
+        """
+        loaded = self._load_batch(list(items))
+        args = {"items": loaded, "request_id": request_id}
+        result = self._execute("batch", args, lambda: self._planner.batch(loaded))
+        return [RESULT_TYPES[item["type"]].from_dict(item) for item in result["items"]]
+
+    def expire_holds(self, now: Optional[datetime] = None, *, limit: int = 500) -> list[str]:
+        """Expire every held hold whose deadline is at or before ``now``; return their ids.
+
+        Expiry is an explicit event per hold, so its fate is in the chain. Runs in
+        commits of at most ``limit`` holds until none is due.
+        """
+        now = now or self.clock()
+        expired: list[str] = []
+        while True:
+            due = self._rows(
+                "SELECT hold_id FROM ledger_holds WHERE status = 'held' AND expires_at <= ? "
+                "ORDER BY expires_at LIMIT ?",
+                (now.astimezone(UTC).strftime(TS_FORMAT), limit),
+            )
+            if not due:
+                return expired
+            ids = [row[0] for row in due]
+            result = self._execute("expire", {}, lambda ids=ids: self._planner.expire(ids, now))
+            if not result["expired"]:
+                return expired  # what was due was settled by someone else meanwhile
+            expired += result["expired"]
+
+    def _load_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if not items:
+            raise ValidationError("batch", {"items": ["must hold at least one item."]})
+        loaded = []
+        for i, item in enumerate(items):
+            kind = item.get("type") if isinstance(item, dict) else None
+            if kind not in schemas.BATCH_ITEMS:
+                raise ValidationError("batch", {f"items[{i}].type": [f"must be one of {sorted(schemas.BATCH_ITEMS)}."]})
+            body = {k: v for k, v in item.items() if k != "type"}
+            try:
+                loaded.append({"type": kind, **schemas.load(schemas.BATCH_ITEMS[kind], kind, body)})
+            except ValidationError as exc:
+                raise type(exc)("batch", {f"items[{i}].{f}": r for f, r in exc.errors.items()}) from None
+        return loaded
+
+    # -- the one write path -----------------------------------------------------------
+
+    def _execute(self, command: str, args: dict[str, Any], decide: Callable[[], Decision]) -> dict[str, Any]:
+        request_id = args.get("request_id")
+        digest = self._digest(command, args) if request_id is not None else ""
+        if request_id is not None:
+            replay = self._replay(request_id, command, digest)
+            if replay is not None:
+                return replay
+        for _ in range(MAX_ATTEMPTS):
+            aggregates, ws = decide()
+            if not aggregates:
+                return ws.finish({}) if ws.finish else {}
+            if request_id is not None:
+                ws.request = RequestRecord(request_id, command, digest)
+            try:
+                self._app.save(*aggregates, writeset=ws)
+            except es.IntegrityError:
+                continue  # a concurrent writer won a stream or a unique row: decide again
+            except RequestIdTaken:
+                replay = self._replay(request_id, command, digest)
+                assert replay is not None  # the winner committed it before we could write
+                return replay
+            except CanonicalFormError as exc:
+                raise ValidationError(command, {exc.path: [exc.rule]}) from None
+            return ws.result
+        raise ConcurrencyConflict(MAX_ATTEMPTS)
+
+    @staticmethod
+    def _digest(command: str, args: dict[str, Any]) -> str:
+        body = {k: v for k, v in args.items() if k != "request_id"}
+        data = canonical_bytes({"command": command, "args": body}, default=str)
+        return hashlib.sha256(data).hexdigest()
+
+    def _replay(self, request_id: str, command: str, digest: str) -> Optional[dict[str, Any]]:
+        rows = self._rows("SELECT command, digest, result FROM ledger_requests WHERE request_id = ?", (request_id,))
+        if not rows:
+            return None
+        if rows[0][0] != command or rows[0][1] != digest:
+            raise DuplicateRequest(request_id, command)
+        return json.loads(rows[0][2])
+
+    def _load(self, aggregate_id: uuid.UUID) -> Any:
+        """Load an aggregate, or ``None`` if the stream does not exist."""
+        try:
+            return self._app.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _ts(self, when: datetime) -> str:
+        return when.astimezone(UTC).strftime(TS_FORMAT)
+
+    def _deadline(self, args: dict[str, Any]) -> Optional[datetime]:
+        if args.get("timeout") is not None:
+            return self.clock() + timedelta(seconds=args["timeout"])
+        return args.get("expires_at")
+
+
+__all__ = ["Ledger", "WriteSet"]

@@ -1,0 +1,166 @@
+"""The read side of ``Ledger``: one indexed lookup per answer, never a replay of history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Optional, Sequence, Union
+from uuid import UUID
+
+from ledger_audit import ChainError, ChainVerifier
+
+from .errors import ChainBroken, UnknownAccount, UnknownScheme, ValidationError
+from .results import AccountInfo, Balance, Entry, Page, SchemeInfo, VerifyReport
+from .store.chain import TS_FORMAT
+
+AsOf = Union[int, datetime, None]
+
+
+class Queries:
+    _recorder: Any
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._recorder.datastore.transaction(commit=False) as c:
+            c.execute(sql, params)
+            return c.fetchall()
+
+    def scheme_info(self, name: str, *, missing_ok: bool = False) -> Optional[SchemeInfo]:
+        rows = self._rows(
+            "SELECT scheme, unit, floor, ceiling, issuer, seq FROM ledger_schemes WHERE scheme = ?", (name,)
+        )
+        if not rows:
+            if missing_ok:
+                return None
+            raise UnknownScheme(name)
+        return SchemeInfo(*rows[0])
+
+    def schemes(self) -> list[SchemeInfo]:
+        return [
+            SchemeInfo(*r)
+            for r in self._rows("SELECT scheme, unit, floor, ceiling, issuer, seq FROM ledger_schemes ORDER BY scheme")
+        ]
+
+    def account(self, account: str, *, missing_ok: bool = False) -> Optional[AccountInfo]:
+        """An account's identity and rules (``UnknownAccount`` if it was never opened)."""
+        rows = self._rows(
+            "SELECT account, scheme, unit, owner, floor, ceiling, closed, seq FROM ledger_accounts WHERE account = ?",
+            (account,),
+        )
+        if not rows:
+            if missing_ok:
+                return None
+            raise UnknownAccount(account)
+        r = rows[0]
+        return AccountInfo(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7])
+
+    def accounts(self, scheme: Optional[str] = None) -> list[AccountInfo]:
+        sql = "SELECT account, scheme, unit, owner, floor, ceiling, closed, seq FROM ledger_accounts"
+        rows = (
+            self._rows(sql + " WHERE scheme = ? ORDER BY account", (scheme,))
+            if scheme
+            else self._rows(sql + " ORDER BY account")
+        )
+        return [AccountInfo(r[0], r[1], r[2], r[3], r[4], r[5], bool(r[6]), r[7]) for r in rows]
+
+    def balance(self, account: str, as_of: AsOf = None) -> Balance:
+        """The four totals now, or as of a sequence number or an aware datetime.
+
+        A past balance is one lookup in the per-account posting index.
+        """
+        info = self.account(account)
+        if as_of is None:
+            r = self._rows(
+                "SELECT debits_posted, credits_posted, debits_pending, credits_pending, seq "
+                "FROM ledger_balances WHERE account = ?",
+                (account,),
+            )[0]
+            return Balance(account, info.unit, r[0], r[1], r[2], r[3], r[4])
+        seq = self.seq_at(as_of)
+        rows = self._rows(
+            "SELECT debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_postings "
+            "WHERE account = ? AND seq <= ? ORDER BY seq DESC LIMIT 1",
+            (account, seq),
+        )
+        totals = tuple(rows[0]) if rows else (0, 0, 0, 0)
+        return Balance(account, info.unit, *totals, seq)
+
+    def seq_at(self, as_of: Union[int, datetime]) -> int:
+        """The last sequence number at or before ``as_of`` (a seq or an aware datetime); -1 if none."""
+        if isinstance(as_of, bool) or not isinstance(as_of, (int, datetime)):
+            raise ValidationError("balance", {"as_of": ["must be a sequence number or an aware datetime."]})
+        if isinstance(as_of, int):
+            return as_of
+        if as_of.tzinfo is None:
+            raise ValidationError("balance", {"as_of": ["must be timezone-aware."]})
+        ts = as_of.astimezone(UTC).strftime(TS_FORMAT)
+        row = self._rows("SELECT MAX(seq) FROM ledger_chain WHERE ts <= ?", (ts,))[0]
+        return -1 if row[0] is None else row[0]
+
+    def history(self, account: str, *, after: Optional[int] = None, limit: int = 50) -> Page:
+        """An account's movements in sequence order, ``limit`` at a time.
+
+        Pass the returned ``next`` as ``after`` to read the following page; ``next``
+        is ``None`` on the last page.
+        """
+        self.account(account)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise ValidationError("history", {"limit": ["must be an integer from 1 to 1000."]})
+        rows = self._rows(
+            "SELECT p.seq, c.ts, p.kind, p.ref, p.counterparty, p.memo, p.posted, p.pending, "
+            "p.credits_posted - p.debits_posted FROM ledger_postings p JOIN ledger_chain c ON c.seq = p.seq "
+            "WHERE p.account = ? AND p.seq > ? ORDER BY p.seq LIMIT ?",
+            (account, -1 if after is None else after, limit + 1),
+        )
+        entries = [Entry(*r) for r in rows[:limit]]
+        return Page(entries, entries[-1].seq if len(rows) > limit else None)
+
+    def unit_totals(self) -> dict[str, dict[str, int]]:
+        """Per unit, the sum of posted and of pending balances: both are 0 in a sound ledger."""
+        rows = self._rows(
+            "SELECT unit, SUM(credits_posted - debits_posted), SUM(credits_pending - debits_pending), COUNT(*) "
+            "FROM ledger_balances GROUP BY unit ORDER BY unit"
+        )
+        return {r[0]: {"posted": r[1], "pending": r[2], "accounts": r[3]} for r in rows}
+
+    def size(self) -> int:
+        """How many events the chain holds (the next sequence number)."""
+        return self._rows("SELECT COUNT(*) FROM ledger_chain")[0][0]
+
+    def verify(self, *, raise_on_error: bool = False) -> VerifyReport:
+        """Recompute every leaf hash from the stored rows; report the first bad ``seq``.
+
+        Walks the event table (in insertion order) and the chain (in seq order) in
+        step, in one read transaction: a deleted, inserted, reordered or altered row
+        in either breaks the walk at the first position it touches.
+        """
+        verifier = ChainVerifier()
+        with self._recorder.datastore.transaction(commit=False) as c:
+            conn = c.sqlite_cursor.connection
+            events = conn.execute(
+                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+            )
+            chain = conn.execute("SELECT seq, notification_id, leaf, hash FROM ledger_chain ORDER BY seq")
+            try:
+                while True:
+                    e, link = events.fetchone(), chain.fetchone()
+                    if e is None and link is None:
+                        break
+                    self._check_link(verifier.size, e, link)
+                    leaf = verifier.feed(bytes(link[2]), bytes(e[4]), bytes(link[3]))
+                    if (UUID(leaf.stream), leaf.version, leaf.type) != (UUID(e[1]), e[2], e[3]):
+                        raise ChainError(leaf.seq, "leaf names a different stream, version or type than its event")
+            except ChainError as exc:
+                if raise_on_error:
+                    raise ChainBroken(exc.seq, exc.reason) from None
+                return VerifyReport(False, verifier.size, verifier.head, exc.seq, exc.reason)
+        return VerifyReport(True, verifier.size, verifier.head)
+
+    @staticmethod
+    def _check_link(position: int, event: Any, link: Any) -> None:
+        if link is None:
+            raise ChainError(position, "a stored event has no leaf (a row was inserted or a leaf deleted)")
+        if link[0] != position:
+            raise ChainError(position, f"sequence number {position} is missing from the chain")
+        if event is None:
+            raise ChainError(position, "a leaf has no stored event (an event row was deleted)")
+        if link[1] != event[0]:
+            raise ChainError(position, "the leaf points at another stored event (rows inserted, deleted or moved)")

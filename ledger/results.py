@@ -1,0 +1,130 @@
+"""What commands and queries return: small frozen records with ``to_dict`` for JSON output."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Optional
+
+
+class Record:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class SchemeInfo(Record):
+    name: str
+    unit: str
+    floor: Optional[int]
+    ceiling: Optional[int]
+    issuer: str
+    seq: int
+
+
+@dataclass(frozen=True)
+class AccountInfo(Record):
+    account: str
+    scheme: str
+    unit: str
+    owner: str
+    floor: Optional[int]
+    ceiling: Optional[int]
+    closed: bool
+    seq: int
+
+
+@dataclass(frozen=True)
+class TransferResult(Record):
+    """A recorded transfer (also a reversal, whose ``reverses`` names the original)."""
+
+    transfer_id: str
+    debit: str
+    credit: str
+    amount: int
+    unit: str
+    seq: int
+    reverses: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class HoldResult(Record):
+    """A hold's state after a command: ``status`` is held, posted, voided or expired."""
+
+    hold_id: str
+    debit: str
+    credit: str
+    amount: int
+    unit: str
+    status: str
+    posted: int
+    expires_at: Optional[str]
+    seq: int
+
+
+@dataclass(frozen=True)
+class Balance(Record):
+    """TigerBeetle's four totals; the signed figures are derived, never stored.
+
+    ``posted`` = credits_posted - debits_posted (what the account holds);
+    ``available`` = posted - debits_pending (what it may still spend);
+    ``seq`` is the sequence number the figures are as of.
+    """
+
+    account: str
+    unit: str
+    debits_posted: int
+    credits_posted: int
+    debits_pending: int
+    credits_pending: int
+    seq: int
+
+    @property
+    def posted(self) -> int:
+        return self.credits_posted - self.debits_posted
+
+    @property
+    def available(self) -> int:
+        return self.posted - self.debits_pending
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "posted": self.posted, "available": self.available}
+
+
+@dataclass(frozen=True)
+class Entry(Record):
+    """One line of an account's history: the movement and the totals after it."""
+
+    seq: int
+    ts: str
+    kind: str
+    ref: str
+    counterparty: str
+    memo: str
+    posted: int
+    pending: int
+    balance: int
+
+
+@dataclass(frozen=True)
+class Page(Record):
+    entries: list[Entry]
+    next: Optional[int]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"entries": [e.to_dict() for e in self.entries], "next": self.next}
+
+
+@dataclass(frozen=True)
+class VerifyReport(Record):
+    """``ok`` with the chain's size and head, or the first bad ``seq`` and why."""
+
+    ok: bool
+    size: int
+    head: str
+    bad_seq: Optional[int] = None
+    reason: Optional[str] = None

@@ -1,0 +1,197 @@
+"""Marshmallow schemas: every command's input is checked here before any event exists.
+
+Amounts are integers in the unit's smallest step; booleans and floats are refused
+even where Python would quietly accept them as numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any
+
+from ledger_audit import MAX_SAFE_INTEGER
+from marshmallow import Schema, fields, validate, validates_schema
+from marshmallow import ValidationError as MarshmallowError
+
+from .errors import FloatRefused, ValidationError
+
+ID_RULE = "must be 1-128 characters of letters, digits and . _ : @ / -, starting with a letter or digit"
+ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}\Z")
+SCHEME_RULE = "must be 1-32 characters of lowercase letters, digits and _, starting with a letter"
+LEDGER_ID_RULE = "must be 1-200 printable characters without spaces or '+' (it names the checkpoint signer)"
+
+
+class StrictInt(fields.Integer):
+    """An integer that is an ``int`` in Python and not a bool, or an integer string from a CLI."""
+
+    default_error_messages = {
+        "invalid": "must be an integer in the unit's smallest step.",
+        "float": "must be an integer in the unit's smallest step; floats are refused.",
+    }
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float):
+            raise self.make_error("float")
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not re.fullmatch(r"-?[0-9]+", value):
+            raise self.make_error("invalid")
+        return int(value)
+
+
+class AwareDateTime(fields.Field):
+    """A timezone-aware ``datetime`` or ISO 8601 string with an offset; stored in UTC."""
+
+    default_error_messages = {"invalid": "must be a timezone-aware datetime (ISO 8601 with an offset)."}
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
+        if isinstance(value, str):
+            try:
+                value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                raise self.make_error("invalid") from None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise self.make_error("invalid")
+        return value.astimezone(UTC)
+
+
+def Id(**kw: Any) -> fields.String:  # noqa: N802 - a field factory reads like a field
+    return fields.String(validate=validate.Regexp(ID_RE, error=ID_RULE), **kw)
+
+
+def Amount(**kw: Any) -> StrictInt:  # noqa: N802
+    return StrictInt(validate=validate.Range(1, MAX_SAFE_INTEGER, error="must be between 1 and 2**53-1."), **kw)
+
+
+def Limit(**kw: Any) -> StrictInt:  # noqa: N802
+    rule = validate.Range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER, error="must be within +/-(2**53-1).")
+    return StrictInt(validate=rule, allow_none=True, load_default=None, **kw)
+
+
+def Text(max_len: int, min_len: int = 0, **kw: Any) -> fields.String:  # noqa: N802
+    return fields.String(validate=validate.Length(min=min_len, max=max_len), **kw)
+
+
+class LimitsMixin(Schema):
+    floor = Limit()
+    ceiling = Limit()
+
+    @validates_schema
+    def floor_below_ceiling(self, data: dict, **kwargs: Any) -> None:
+        floor, ceiling = data.get("floor"), data.get("ceiling")
+        if floor is not None and ceiling is not None and floor > ceiling:
+            raise MarshmallowError("must not exceed the ceiling.", field_name="floor")
+
+
+class InitSchema(Schema):
+    ledger_id = fields.String(required=True, validate=validate.Regexp(r"[!-*,-~]{1,200}\Z", error=LEDGER_ID_RULE))
+
+
+class RegisterSchemeSchema(LimitsMixin):
+    name = fields.String(required=True, validate=validate.Regexp(r"[a-z][a-z0-9_]{0,31}\Z", error=SCHEME_RULE))
+    unit = fields.String(
+        required=True,
+        validate=validate.Regexp(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z", error="must be 1-32 letters, digits or _."),
+    )
+
+
+class OpenAccountSchema(Schema):
+    account = Id(required=True)
+    scheme = fields.String(required=True, validate=validate.Regexp(r"[a-z][a-z0-9_]{0,31}\Z", error=SCHEME_RULE))
+    owner = Text(200, load_default="")
+    # Absent means "the scheme's default"; explicit None means "no limit".
+    floor = StrictInt(allow_none=True, validate=validate.Range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER))
+    ceiling = StrictInt(allow_none=True, validate=validate.Range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER))
+    request_id = Id(load_default=None)
+
+
+class ChangeLimitsSchema(LimitsMixin):
+    account = Id(required=True)
+    reason = Text(500, required=True)
+
+
+class CloseAccountSchema(Schema):
+    account = Id(required=True)
+    reason = Text(500, load_default="")
+
+
+class MovementSchema(Schema):
+    debit = Id(required=True)
+    credit = Id(required=True)
+    amount = Amount(required=True)
+    code = Text(64, load_default="")
+    memo = Text(1000, load_default="")
+    request_id = Id(load_default=None)
+
+    @validates_schema
+    def distinct_accounts(self, data: dict, **kwargs: Any) -> None:
+        if data.get("debit") is not None and data.get("debit") == data.get("credit"):
+            raise MarshmallowError("must differ from the debit account.", field_name="credit")
+
+
+class TransferSchema(MovementSchema):
+    transfer_id = Id(load_default=None)
+
+
+class HoldSchema(MovementSchema):
+    hold_id = Id(load_default=None)
+    expires_at = AwareDateTime(load_default=None)
+    timeout = StrictInt(load_default=None, validate=validate.Range(1, 10 * 366 * 86400))
+
+    @validates_schema
+    def one_deadline(self, data: dict, **kwargs: Any) -> None:
+        if data.get("expires_at") is not None and data.get("timeout") is not None:
+            raise MarshmallowError("give expires_at or timeout, not both.", field_name="timeout")
+
+
+class PostSchema(Schema):
+    hold_id = Id(required=True)
+    amount = Amount(load_default=None, allow_none=True)
+    request_id = Id(load_default=None)
+
+
+class VoidSchema(Schema):
+    hold_id = Id(required=True)
+    reason = Text(500, load_default="")
+    request_id = Id(load_default=None)
+
+
+class ReverseSchema(Schema):
+    transfer_id = Id(load_default=None)
+    hold_id = Id(load_default=None)
+    reason = Text(500, 1, required=True)
+    request_id = Id(load_default=None)
+
+    @validates_schema
+    def exactly_one(self, data: dict, **kwargs: Any) -> None:
+        if (data.get("transfer_id") is None) == (data.get("hold_id") is None):
+            raise MarshmallowError("give exactly one of transfer_id or hold_id.", field_name="transfer_id")
+
+
+BATCH_ITEMS: dict[str, type[Schema]] = {
+    "transfer": TransferSchema,
+    "hold": HoldSchema,
+    "post": PostSchema,
+    "void": VoidSchema,
+}
+
+
+def load(schema: type[Schema], command: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Validate ``data`` with ``schema``; raise :class:`ledger.errors.ValidationError` naming each field."""
+    try:
+        return schema().load(data)
+    except MarshmallowError as exc:
+        errors = _flatten(exc.messages)
+        floats = any("floats are refused" in rule for rules in errors.values() for rule in rules)
+        raise (FloatRefused if floats else ValidationError)(command, errors) from None
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    if isinstance(messages, list):
+        return {prefix or "_schema": [str(m) for m in messages]}
+    out: dict[str, list[str]] = {}
+    for key, value in messages.items():
+        name = f"{prefix}.{key}" if prefix else str(key)
+        out.update(_flatten(value, name))
+    return out

@@ -1,0 +1,100 @@
+"""Appending leaves: the part of the chain every store shares.
+
+``ChainWriter.append`` is called inside the write transaction, after the events are
+inserted and with the writer already serialised (SQLite's write lock taken by
+``BEGIN IMMEDIATE``; PostgreSQL's table lock), so the head it reads cannot move
+under it and two writers can never fork the chain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Callable, Optional, Sequence
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+from ledger_audit import GENESIS_PREV, GENESIS_TYPE, body_hash, leaf_hash, make_leaf, parse_canonical
+
+from ..errors import LedgerError
+
+TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+@dataclass(frozen=True)
+class ChainedRow:
+    """What one stored event became in the chain."""
+
+    seq: int
+    ts: str
+    originator_id: UUID
+    originator_version: int
+    topic: str
+    leaf: bytes
+    hash: bytes
+
+
+class GenesisMissing(LedgerError):
+    def __init__(self, topic: str) -> None:
+        super().__init__(f"the first event of a ledger must be {GENESIS_TYPE}, not {topic}")
+
+
+def utc_now_ts() -> str:
+    return datetime.now(UTC).strftime(TS_FORMAT)
+
+
+class ChainWriter:
+    """Computes leaves for a run of stored events given the chain head.
+
+    ``execute(sql, params)`` and ``fetchone()`` come from the store's cursor; SQL
+    uses ``?`` placeholders and the store adapts them.
+    """
+
+    select_head = "SELECT seq, hash, ts FROM ledger_chain ORDER BY seq DESC LIMIT 1"
+    select_ledger = "SELECT leaf FROM ledger_chain WHERE seq = 0"
+    insert_leaf = "INSERT INTO ledger_chain (seq, notification_id, ts, leaf, hash) VALUES (?, ?, ?, ?, ?)"
+
+    def __init__(self, clock: Callable[[], str] = utc_now_ts) -> None:
+        self.clock = clock
+        self.ledger_id: Optional[str] = None
+
+    def append(self, cursor: Any, events: Sequence[StoredEvent], notification_ids: Sequence[int]) -> list[ChainedRow]:
+        cursor.execute(self.select_head)
+        head = cursor.fetchone()
+        if head is None:
+            seq, prev, last_ts = -1, GENESIS_PREV, ""
+            self.ledger_id = self._genesis_ledger_id(events[0])
+        else:
+            seq, prev, last_ts = head[0], bytes(head[1]).hex(), head[2]
+            if self.ledger_id is None:
+                cursor.execute(self.select_ledger)
+                self.ledger_id = parse_canonical(bytes(cursor.fetchone()[0]))["ledger"]
+        # Timestamps never go backwards, so "as of a time" is well defined even if
+        # the wall clock steps back between two writers.
+        ts = max(self.clock(), last_ts)
+        rows = []
+        params = []
+        for event, nid in zip(events, notification_ids):
+            seq += 1
+            leaf = make_leaf(
+                ledger=self.ledger_id,
+                seq=seq,
+                prev=prev,
+                ts=ts,
+                type=event.topic,
+                stream=str(event.originator_id),
+                version=event.originator_version,
+                body_hash=body_hash(event.state),
+            )
+            digest = leaf_hash(leaf)
+            prev = digest.hex()
+            rows.append(ChainedRow(seq, ts, event.originator_id, event.originator_version, event.topic, leaf, digest))
+            params.append((seq, nid, ts, leaf, digest))
+        cursor.executemany(self.insert_leaf, params)
+        return rows
+
+    @staticmethod
+    def _genesis_ledger_id(event: StoredEvent) -> str:
+        if event.topic != GENESIS_TYPE:
+            raise GenesisMissing(event.topic)
+        return parse_canonical(event.state)["ledger_id"]

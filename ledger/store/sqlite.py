@@ -1,0 +1,87 @@
+"""The chained recorder for SQLite, the embedded default store.
+
+Differences from eventsourcing's ``SQLiteApplicationRecorder``, and why:
+
+* Writes begin with ``BEGIN IMMEDIATE``. The library's plain ``BEGIN`` is deferred:
+  a transaction that reads the chain head and then writes fails with
+  SQLITE_BUSY_SNAPSHOT if another *process* committed in between, and the busy
+  timeout does not help. Taking the write lock first makes the head read safe and
+  makes concurrent processes queue instead of failing.
+* Every event gets its leaf (``ledger_chain``) and its read-model rows
+  (``WriteSet``) in that same transaction.
+* Triggers make the event log, the chain and the request log append-only in the
+  database itself: an UPDATE or DELETE is refused whoever issues it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Optional, Sequence
+
+from eventsourcing import persistence as es
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteFactory
+
+from .chain import ChainWriter
+from .writeset import APPEND_ONLY_TABLES, SCHEMA, WriteSet
+
+_ERRORS = (
+    (sqlite3.IntegrityError, es.IntegrityError),
+    (sqlite3.OperationalError, es.OperationalError),
+    (sqlite3.DatabaseError, es.DatabaseError),
+    (sqlite3.Error, es.PersistenceError),
+)
+
+
+def append_only_triggers(table: str) -> list[str]:
+    return [
+        f"CREATE TRIGGER IF NOT EXISTS {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+        f"BEGIN SELECT RAISE(ABORT, 'the ledger is append-only: {verb} on {table} is refused'); END"
+        for verb in ("UPDATE", "DELETE")
+    ]
+
+
+class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+    """SQLite application recorder that hash-chains every event it stores."""
+
+    def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
+        super().__init__(datastore, events_table_name)
+        self.chain = ChainWriter()
+
+    def construct_create_table_statements(self) -> list[str]:
+        statements = super().construct_create_table_statements() + list(SCHEMA)
+        for table in (self.events_table_name, *APPEND_ONLY_TABLES):
+            statements += append_only_triggers(table)
+        return statements
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Optional[Sequence[int]]:
+        with self.datastore.get_connection(commit=True) as conn:
+            raw: sqlite3.Connection = conn._sqlite_conn
+            cursor = SQLiteCursor(raw.cursor())
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                ids = self._insert_events(cursor, stored_events, **kwargs)
+                raw.commit()
+                return ids
+            except BaseException as exc:
+                if raw.in_transaction:
+                    raw.rollback()
+                for theirs, ours in _ERRORS:
+                    if isinstance(exc, theirs):
+                        raise ours(exc) from exc
+                raise
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, writeset: Optional[WriteSet] = None, **kw: Any
+    ) -> Sequence[int]:
+        ids = super()._insert_events(c, stored_events)
+        rows = self.chain.append(c, stored_events, ids)
+        if writeset is not None:
+            writeset.apply(c, rows)
+        return ids
+
+
+class ChainedSQLiteFactory(SQLiteFactory):
+    """Infrastructure factory: ``PERSISTENCE_MODULE=ledger.store.sqlite:ChainedSQLiteFactory``."""
+
+    application_recorder_class = ChainedSQLiteRecorder

@@ -1,0 +1,255 @@
+"""Read-model rows that commit in the same transaction as the events they derive from.
+
+A command hands the recorder one ``WriteSet`` through ``Application.save(...,
+writeset=ws)``. After the events and their leaves are inserted, the recorder calls
+``ws.apply(cursor, chained_rows)``: balances move, limits are checked against the
+rows just updated (the writer is serialised, so check and write cannot interleave
+with another writer), postings get the sequence number of the event that caused
+them, and the request id is recorded. Any error raised here rolls the whole save
+back: events, leaves and read models together.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional, Sequence
+from uuid import UUID
+
+from ..errors import AccountClosed, AccountNotEmpty, InsufficientFunds, LimitExceeded, UnknownAccount
+from .chain import ChainedRow
+
+EventKey = tuple[UUID, int]
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS ledger_chain (
+        seq INTEGER PRIMARY KEY,
+        notification_id INTEGER NOT NULL UNIQUE,
+        ts TEXT NOT NULL,
+        leaf BLOB NOT NULL,
+        hash BLOB NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ledger_chain_ts ON ledger_chain (ts)",
+    """CREATE TABLE IF NOT EXISTS ledger_requests (
+        request_id TEXT PRIMARY KEY,
+        command TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        result TEXT NOT NULL,
+        seq INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_schemes (
+        scheme TEXT PRIMARY KEY,
+        unit TEXT NOT NULL,
+        floor INTEGER,
+        ceiling INTEGER,
+        issuer TEXT NOT NULL,
+        seq INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_accounts (
+        account TEXT PRIMARY KEY,
+        scheme TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        floor INTEGER,
+        ceiling INTEGER,
+        closed INTEGER NOT NULL DEFAULT 0,
+        seq INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_balances (
+        account TEXT PRIMARY KEY,
+        unit TEXT NOT NULL,
+        debits_posted INTEGER NOT NULL DEFAULT 0,
+        credits_posted INTEGER NOT NULL DEFAULT 0,
+        debits_pending INTEGER NOT NULL DEFAULT 0,
+        credits_pending INTEGER NOT NULL DEFAULT 0,
+        seq INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ledger_balances_unit ON ledger_balances (unit)",
+    """CREATE TABLE IF NOT EXISTS ledger_postings (
+        account TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        ref TEXT NOT NULL,
+        counterparty TEXT NOT NULL,
+        memo TEXT NOT NULL,
+        posted INTEGER NOT NULL,
+        pending INTEGER NOT NULL,
+        debits_posted INTEGER NOT NULL,
+        credits_posted INTEGER NOT NULL,
+        debits_pending INTEGER NOT NULL,
+        credits_pending INTEGER NOT NULL,
+        PRIMARY KEY (account, seq))""",
+    """CREATE TABLE IF NOT EXISTS ledger_transfers (
+        transfer_id TEXT PRIMARY KEY,
+        debit TEXT NOT NULL,
+        credit TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        unit TEXT NOT NULL,
+        code TEXT NOT NULL,
+        memo TEXT NOT NULL,
+        reverses TEXT,
+        hold_id TEXT,
+        seq INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_holds (
+        hold_id TEXT PRIMARY KEY,
+        debit TEXT NOT NULL,
+        credit TEXT NOT NULL,
+        amount INTEGER NOT NULL,
+        unit TEXT NOT NULL,
+        status TEXT NOT NULL,
+        expires_at TEXT,
+        posted INTEGER NOT NULL DEFAULT 0,
+        seq INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ledger_holds_due ON ledger_holds (status, expires_at)",
+]
+
+APPEND_ONLY_TABLES = ("ledger_chain", "ledger_requests")
+
+
+@dataclass(frozen=True)
+class Posting:
+    """One account's balance movement caused by one event.
+
+    Deltas are non-negative except where a pending amount is released
+    (``debits_pending``/``credits_pending`` may be negative).
+    """
+
+    event: EventKey
+    account: str
+    kind: str
+    ref: str
+    counterparty: str
+    memo: str = ""
+    debits_posted: int = 0
+    credits_posted: int = 0
+    debits_pending: int = 0
+    credits_pending: int = 0
+
+
+@dataclass(frozen=True)
+class RequestRecord:
+    request_id: str
+    command: str
+    digest: str
+
+
+class RequestIdTaken(Exception):
+    """Internal signal: another writer recorded this request id first; look it up again."""
+
+
+@dataclass
+class WriteSet:
+    """Everything a command adds to the read models, keyed to its events."""
+
+    postings: list[Posting] = field(default_factory=list)
+    schemes: list[tuple[EventKey, tuple]] = field(default_factory=list)
+    accounts: list[tuple[EventKey, tuple]] = field(default_factory=list)
+    account_updates: list[tuple[str, Optional[int], Optional[int], int]] = field(default_factory=list)
+    transfers: list[tuple[EventKey, tuple]] = field(default_factory=list)
+    holds: list[tuple[EventKey, tuple]] = field(default_factory=list)
+    hold_updates: list[tuple[EventKey, str, str, int]] = field(default_factory=list)
+    must_be_empty: list[str] = field(default_factory=list)
+    request: Optional[RequestRecord] = None
+    #: Builds the command's result once sequence numbers are known (inside the transaction,
+    #: so a request id's stored result is exactly what the first caller got back).
+    finish: Optional[Callable[[dict[EventKey, int]], dict[str, Any]]] = None
+    result: Optional[dict[str, Any]] = None
+    last_seq: Optional[int] = None
+
+    def apply(self, c: Any, rows: Sequence[ChainedRow]) -> None:
+        seqs = {(r.originator_id, r.originator_version): r.seq for r in rows}
+        self.last_seq = rows[-1].seq
+        self.result = self.finish(seqs) if self.finish is not None else {"seq": self.last_seq}
+        if self.request is not None:
+            self._record_request(c)
+        for account in self.must_be_empty:
+            self._check_empty(c, account)
+        for key, values in self.schemes:
+            c.execute("INSERT INTO ledger_schemes VALUES (?, ?, ?, ?, ?, ?)", (*values, seqs[key]))
+        for key, (account, scheme, unit, owner, floor, ceiling) in self.accounts:
+            c.execute(
+                "INSERT INTO ledger_accounts VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
+                (account, scheme, unit, owner, floor, ceiling, seqs[key]),
+            )
+            c.execute("INSERT INTO ledger_balances (account, unit, seq) VALUES (?, ?, ?)", (account, unit, seqs[key]))
+        for account, floor, ceiling, closed in self.account_updates:
+            c.execute(
+                "UPDATE ledger_accounts SET floor = ?, ceiling = ?, closed = ? WHERE account = ?",
+                (floor, ceiling, closed, account),
+            )
+        for key, values in self.transfers:
+            c.execute("INSERT INTO ledger_transfers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, seqs[key]))
+        for key, values in self.holds:
+            c.execute("INSERT INTO ledger_holds VALUES (?, ?, ?, ?, ?, 'held', ?, 0, ?)", (*values, seqs[key]))
+        for key, hold_id, status, posted in self.hold_updates:
+            c.execute(
+                "UPDATE ledger_holds SET status = ?, posted = ?, seq = ? WHERE hold_id = ?",
+                (status, posted, seqs[key], hold_id),
+            )
+        rules: dict[str, tuple] = {}
+        for posting in self.postings:
+            self._post(c, posting, seqs[posting.event], rules)
+
+    def _record_request(self, c: Any) -> None:
+        req = self.request
+        c.execute("SELECT 1 FROM ledger_requests WHERE request_id = ?", (req.request_id,))
+        if c.fetchone() is not None:
+            raise RequestIdTaken(req.request_id)
+        c.execute(
+            "INSERT INTO ledger_requests VALUES (?, ?, ?, ?, ?)",
+            (req.request_id, req.command, req.digest, json.dumps(self.result, sort_keys=True), self.last_seq),
+        )
+
+    @staticmethod
+    def _check_empty(c: Any, account: str) -> None:
+        c.execute(
+            "SELECT credits_posted - debits_posted, debits_pending + credits_pending "
+            "FROM ledger_balances WHERE account = ?",
+            (account,),
+        )
+        balance, pending = c.fetchone()
+        if balance or pending:
+            raise AccountNotEmpty(account, balance, pending)
+
+    @staticmethod
+    def _rules(c: Any, account: str, cache: dict[str, tuple]) -> tuple:
+        if account not in cache:
+            c.execute("SELECT unit, floor, ceiling, closed FROM ledger_accounts WHERE account = ?", (account,))
+            row = c.fetchone()
+            if row is None:
+                raise UnknownAccount(account)
+            cache[account] = tuple(row)
+        return cache[account]
+
+    def _post(self, c: Any, p: Posting, seq: int, cache: dict[str, tuple]) -> None:
+        unit, floor, ceiling, closed = self._rules(c, p.account, cache)
+        if closed:
+            raise AccountClosed(p.account)
+        c.execute(
+            "UPDATE ledger_balances SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?, "
+            "debits_pending = debits_pending + ?, credits_pending = credits_pending + ?, seq = ? "
+            "WHERE account = ? RETURNING debits_posted, credits_posted, debits_pending, credits_pending",
+            (p.debits_posted, p.credits_posted, p.debits_pending, p.credits_pending, seq, p.account),
+        )
+        dp, cp, dpend, cpend = c.fetchone()
+        # Only a movement that makes an account worse is checked against its limits, so
+        # posting or voiding a hold never fails because a limit was tightened after it.
+        available = cp - dp - dpend
+        if floor is not None and p.debits_posted + p.debits_pending - p.credits_posted > 0 and available < floor:
+            error = InsufficientFunds if floor == 0 else LimitExceeded
+            raise error(p.account, unit, "floor", floor, floor - available)
+        potential = cp + cpend - dp
+        if ceiling is not None and p.credits_posted + p.credits_pending - p.debits_posted > 0 and potential > ceiling:
+            raise LimitExceeded(p.account, unit, "ceiling", ceiling, potential - ceiling)
+        c.execute(
+            "INSERT INTO ledger_postings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                p.account,
+                seq,
+                p.kind,
+                p.ref,
+                p.counterparty,
+                p.memo,
+                p.credits_posted - p.debits_posted,
+                p.credits_pending - p.debits_pending,
+                dp,
+                cp,
+                dpend,
+                cpend,
+            ),
+        )

@@ -70,7 +70,8 @@ def Limit(**kw: Any) -> StrictInt:  # noqa: N802
 
 
 def Text(max_len: int, min_len: int = 0, **kw: Any) -> fields.String:  # noqa: N802
-    return fields.String(validate=validate.Length(min=min_len, max=max_len), **kw)
+    rule = validate.Length(min=min_len or None, max=max_len)
+    return fields.String(validate=rule, **kw)
 
 
 class LimitsMixin(Schema):

@@ -171,7 +171,7 @@ class ConcurrencyConflict(LedgerError):
 class LedgerNotInitialised(LedgerError):
     def __init__(self, where: str) -> None:
         self.where = where
-        super().__init__(f"{where} holds no ledger; run 'ledger init' (or Ledger.create) first")
+        super().__init__(f"{where} holds no ledger; run 'ledger init' (or Ledger.init) first")
 
 
 class LedgerExists(LedgerError):

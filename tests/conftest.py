@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +23,7 @@ class FakeClock:
     """The ledger's clock, moved by hand so deadlines are exact."""
 
     def __init__(self) -> None:
-        self.now = datetime(2026, 6, 1, 12, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now

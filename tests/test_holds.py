@@ -89,5 +89,10 @@ def test_posted_hold_can_be_reversed(community):
     community.hold("alice.pts", "bob.pts", 10, hold_id="h")
     community.post("h", 7)
     reversal = community.reverse(hold_id="h", reason="refund")
-    assert (reversal.debit, reversal.credit, reversal.amount, reversal.reverses) == ("bob.pts", "alice.pts", 7, "hold:h")
+    assert (reversal.debit, reversal.credit, reversal.amount, reversal.reverses) == (
+        "bob.pts",
+        "alice.pts",
+        7,
+        "hold:h",
+    )
     assert community.balance("alice.pts").posted == 10

@@ -18,8 +18,11 @@ from ledger import FloatRefused, ValidationError
         ({"amount": "12.5"}, "amount", "must be an integer in the unit's smallest step."),
         ({"amount": None}, "amount", "Field may not be null."),
         ({"credit": "alice"}, "credit", "must differ from the debit account."),
-        ({"credit": " bob"}, "credit", "must be 1-128 characters of letters, digits and . _ : @ / -, "
-         "starting with a letter or digit"),
+        (
+            {"credit": " bob"},
+            "credit",
+            "must be 1-128 characters of letters, digits and . _ : @ / -, starting with a letter or digit",
+        ),
         ({"memo": "x" * 1001}, "memo", "Longer than maximum length 1000."),
         ({"colour": "red"}, "colour", "Unknown field."),
     ],
@@ -37,7 +40,10 @@ def test_transfer_input_errors_name_field_and_rule(community, db_path, kwargs, f
 def test_floats_are_refused_with_their_own_error(community):
     with pytest.raises(FloatRefused) as err:
         community.transfer("alice", "bob", 1.0)
-    assert str(err.value) == "invalid transfer: amount: must be an integer in the unit's smallest step; floats are refused."
+    assert (
+        str(err.value)
+        == "invalid transfer: amount: must be an integer in the unit's smallest step; floats are refused."
+    )
 
 
 def test_floor_above_ceiling_is_refused(community):

@@ -1,0 +1,51 @@
+"""Balances as of a seq or a time, and paginated history."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ledger import UnknownAccount, ValidationError
+
+
+def test_balance_as_of_a_sequence_number(community):
+    first = community.transfer("time:issuer", "alice", 100)
+    second = community.transfer("alice", "bob", 40)
+    assert community.balance("alice", as_of=first.seq - 1).posted == 0
+    assert community.balance("alice", as_of=first.seq).posted == 100
+    assert community.balance("alice", as_of=second.seq).posted == 60
+    assert community.balance("alice", as_of=second.seq).seq == second.seq
+
+
+def test_balance_as_of_a_time_uses_the_chain_timestamps(community):
+    community.transfer("time:issuer", "alice", 100)
+    midway = datetime.now(UTC)
+    community.transfer("alice", "bob", 40)
+    assert community.balance("alice", as_of=midway).posted == 100
+    assert community.balance("alice", as_of=datetime(2000, 1, 1, tzinfo=UTC)).posted == 0
+    with pytest.raises(ValidationError, match="as_of: must be timezone-aware."):
+        community.balance("alice", as_of=datetime(2030, 1, 1))
+
+
+def test_history_pages_through_every_movement_in_order(community):
+    for amount in range(1, 8):
+        community.transfer("time:issuer", "alice", amount, memo=f"#{amount}")
+    page = community.history("alice", limit=3)
+    seen = []
+    while True:
+        seen += page.entries
+        if page.next is None:
+            break
+        page = community.history("alice", after=page.next, limit=3)
+    assert [e.posted for e in seen] == list(range(1, 8))
+    assert [e.balance for e in seen] == [sum(range(1, n + 1)) for n in range(1, 8)]
+    assert all(e.counterparty == "time:issuer" and e.kind == "transfer" for e in seen)
+    assert [e.seq for e in seen] == sorted(e.seq for e in seen)
+
+
+def test_history_rejects_bad_limits_and_unknown_accounts(community):
+    with pytest.raises(ValidationError, match="limit: must be an integer from 1 to 1000."):
+        community.history("alice", limit=0)
+    with pytest.raises(UnknownAccount):
+        community.history("nobody")

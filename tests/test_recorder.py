@@ -1,0 +1,86 @@
+"""The chained recorder: leaves, append-only triggers, genesis, canonical bodies."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+import pytest
+from ledger_audit import GENESIS_PREV, CanonicalFormError, leaf_hash, parse_canonical
+
+from ledger import Ledger, LedgerExists, LedgerNotInitialised
+from ledger.app import LedgerApplication, sqlite_env
+from ledger.domain import Account
+from ledger.store.chain import GenesisMissing
+from ledger.store.transcoder import CanonicalJSONTranscoder
+
+
+def test_every_event_has_a_leaf_linked_to_the_previous_one(community, db_path):
+    community.transfer("time:issuer", "alice", 5)
+    conn = sqlite3.connect(db_path)
+    rows = conn.execute(
+        "SELECT c.seq, c.leaf, c.hash, e.originator_version, e.topic, e.state "
+        "FROM ledger_chain c JOIN stored_events e ON e.rowid = c.notification_id ORDER BY c.seq"
+    ).fetchall()
+    assert [r[0] for r in rows] == list(range(len(rows)))
+    prev, last_ts = GENESIS_PREV, ""
+    for seq, leaf, digest, version, topic, state in rows:
+        envelope = parse_canonical(leaf)
+        assert (envelope["seq"], envelope["prev"], envelope["version"], envelope["type"]) == (seq, prev, version, topic)
+        assert digest == leaf_hash(leaf)
+        assert envelope["ts"] >= last_ts
+        parse_canonical(state)  # stored bodies are canonical JSON as stored
+        prev, last_ts = digest.hex(), envelope["ts"]
+    genesis = parse_canonical(rows[0][5])
+    assert genesis["ledger_id"] == "test.commons-ledger.local/unit"
+    assert genesis["public_key"].startswith("test.commons-ledger.local/unit+")
+
+
+@pytest.mark.parametrize("table", ["stored_events", "ledger_chain", "ledger_requests"])
+@pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
+def test_the_database_refuses_to_change_history(community, db_path, table, verb):
+    community.transfer("time:issuer", "alice", 5, request_id="r")
+    conn = sqlite3.connect(db_path)
+    column = {"stored_events": "topic", "ledger_chain": "ts", "ledger_requests": "command"}[table]
+    sql = f"UPDATE {table} SET {column} = 'x'" if verb == "UPDATE" else f"DELETE FROM {table}"
+    with pytest.raises(sqlite3.IntegrityError) as err:
+        conn.execute(sql)
+    assert str(err.value) == f"the ledger is append-only: {verb} on {table} is refused"
+
+
+def test_the_first_event_of_a_ledger_must_be_genesis(tmp_path):
+    app = LedgerApplication(env=sqlite_env(str(tmp_path / "x.db")))
+    try:
+        with pytest.raises(GenesisMissing, match="must be ledger.genesis.v1, not ledger.account.opened.v1"):
+            app.save(Account(account_id="a", scheme="s", unit="u", owner="", floor=None, ceiling=None))
+    finally:
+        app.close()
+
+
+def test_the_transcoder_refuses_floats_and_writes_canonical_bytes():
+    transcoder = CanonicalJSONTranscoder()
+    assert transcoder.encode({"b": 1, "a": "é"}) == '{"a":"é","b":1}'.encode()
+    with pytest.raises(CanonicalFormError) as err:
+        transcoder.encode({"amount": 1.5})
+    assert str(err.value) == "$.amount: float 1.5 refused: use an integer in the smallest unit or a decimal string"
+
+
+def test_opening_without_a_ledger_and_creating_twice_fail_clearly(tmp_path):
+    path = str(tmp_path / "none.db")
+    with pytest.raises(LedgerNotInitialised) as err:
+        Ledger(path)
+    assert str(err.value) == f"{path} holds no ledger; run 'ledger init' (or Ledger.init) first"
+    Ledger.init(path, ledger_id="x.example/one").close()
+    with pytest.raises(LedgerExists):
+        Ledger.init(path)
+    with pytest.raises(LedgerExists):
+        Ledger(path, ledger_id="x.example/other")
+
+
+def test_signing_key_file_is_private_and_outside_the_database(tmp_path):
+    path = str(tmp_path / "k.db")
+    Ledger.init(path).close()
+    mode = stat.S_IMODE(os.stat(path + ".key").st_mode)
+    assert mode == 0o600
+    assert b"PRIVATE+KEY" not in open(path, "rb").read()

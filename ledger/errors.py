@@ -180,6 +180,15 @@ class LedgerExists(LedgerError):
         super().__init__(f"{where} already holds a ledger")
 
 
+class KeyFileExists(LedgerError):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(
+            f"signing key file {path} already exists; a new ledger never overwrites a key. "
+            "Move it away or pass another key path"
+        )
+
+
 class ChainBroken(LedgerError):
     """``Ledger.verify(raise_on_error=True)`` found the first bad sequence number."""
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from ledger_audit.checkpoint import generate_signer
 
+from .errors import KeyFileExists
+
 
 def key_path_for(db: str) -> Path:
     return Path(f"{db}.key")
@@ -15,7 +17,10 @@ def key_path_for(db: str) -> Path:
 def create_key_file(path: Path, ledger_id: str) -> str:
     """Write a new Ed25519 signer key to ``path`` (mode 0600); return the public verifier key."""
     signer, verifier = generate_signer(ledger_id)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise KeyFileExists(str(path)) from None
     with os.fdopen(fd, "w") as f:
         f.write(signer + "\n")
     return verifier

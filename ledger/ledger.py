@@ -70,6 +70,10 @@ class Ledger(Queries):
     ) -> None:
         self.db = str(db)
         self.clock = clock
+        self.key_path = Path(key_path) if key_path else key_path_for(self.db)
+        if not create and not Path(self.db).exists():
+            # Opening must not leave an empty database file behind in the wrong directory.
+            raise LedgerNotInitialised(self.db)
         self._app = LedgerApplication(env=sqlite_env(self.db))
         self._recorder = self._app.recorder
         self._planner = Planner(self)
@@ -80,10 +84,18 @@ class Ledger(Queries):
                 self.close()
                 raise LedgerExists(f"{self.db} (ledger {self.ledger_id!r}, not {ledger_id!r})")
         elif create:
-            self._create(ledger_id or f"commons-ledger.local/{uuid.uuid4().hex}", key_path)
+            self._create(ledger_id or f"commons-ledger.local/{uuid.uuid4().hex}")
         else:
             self.close()
             raise LedgerNotInitialised(self.db)
+
+    @property
+    def public_key(self) -> str:
+        """The C2SP verifier key named in genesis: what an auditor checks checkpoints against."""
+        rows = self._rows(
+            "SELECT e.state FROM ledger_chain c JOIN stored_events e ON e.rowid = c.notification_id WHERE c.seq = 0"
+        )
+        return json.loads(bytes(rows[0][0]))["public_key"]
 
     @classmethod
     def init(cls, db: str, ledger_id: Optional[str] = None, **kwargs: Any) -> Ledger:
@@ -98,14 +110,11 @@ class Ledger(Queries):
             probe.close()
         return cls(db, create=True, ledger_id=ledger_id, **kwargs)
 
-    def _create(self, ledger_id: str, key_path: Optional[str]) -> None:
+    def _create(self, ledger_id: str) -> None:
         ledger_id = schemas.load(schemas.InitSchema, "init", {"ledger_id": ledger_id})["ledger_id"]
-        path = Path(key_path) if key_path else key_path_for(self.db)
-        verifier = create_key_file(path, ledger_id)
-        genesis = Genesis(ledger_id=ledger_id, public_key=verifier, format=1)
-        self._app.save(genesis)
+        verifier = create_key_file(self.key_path, ledger_id)
+        self._app.save(Genesis(ledger_id=ledger_id, public_key=verifier, format=1))
         self.ledger_id = ledger_id
-        self.key_path = path
 
     def close(self) -> None:
         self._app.close()
@@ -119,7 +128,13 @@ class Ledger(Queries):
     # -- commands -------------------------------------------------------------------
 
     def register_scheme(
-        self, name: str, unit: str, *, floor: Optional[int] = 0, ceiling: Optional[int] = None
+        self,
+        name: str,
+        unit: str,
+        *,
+        floor: Optional[int] = 0,
+        ceiling: Optional[int] = None,
+        request_id: Optional[str] = None,
     ) -> SchemeInfo:
         """Register a credit scheme with its unit, default account limits and issuer account.
 
@@ -127,7 +142,9 @@ class Ledger(Queries):
         limit). The issuer account ``<name>:issuer`` has no limits: minting debits it.
         """
         args = schemas.load(
-            schemas.RegisterSchemeSchema, "register_scheme", dict(name=name, unit=unit, floor=floor, ceiling=ceiling)
+            schemas.RegisterSchemeSchema,
+            "register_scheme",
+            dict(name=name, unit=unit, floor=floor, ceiling=ceiling, request_id=request_id),
         )
         return SchemeInfo.from_dict(self._execute("register_scheme", args, lambda: self._planner.register_scheme(args)))
 
@@ -137,18 +154,29 @@ class Ledger(Queries):
         args = schemas.load(schemas.OpenAccountSchema, "open_account", dict(account=account, scheme=scheme, **kwargs))
         return AccountInfo.from_dict(self._execute("open_account", args, lambda: self._planner.open_account(args)))
 
-    def change_limits(self, account: str, *, floor: Optional[int], ceiling: Optional[int], reason: str) -> AccountInfo:
-        """Record new limits for an account. Movements that make it worse are checked against them."""
+    def change_limits(
+        self,
+        account: str,
+        *,
+        floor: Optional[int],
+        ceiling: Optional[int],
+        reason: str,
+        request_id: Optional[str] = None,
+    ) -> AccountInfo:
+        """Record new limits for an account (``None`` = unlimited; both are always given, so
+        nothing changes by omission). Movements that make the account worse are checked
+        against them; an account already past a new limit stays where it is."""
         args = schemas.load(
             schemas.ChangeLimitsSchema,
             "change_limits",
-            dict(account=account, floor=floor, ceiling=ceiling, reason=reason),
+            dict(account=account, floor=floor, ceiling=ceiling, reason=reason, request_id=request_id),
         )
         return AccountInfo.from_dict(self._execute("change_limits", args, lambda: self._planner.change_limits(args)))
 
-    def close_account(self, account: str, *, reason: str = "") -> AccountInfo:
+    def close_account(self, account: str, *, reason: str = "", request_id: Optional[str] = None) -> AccountInfo:
         """Close an account whose balance and pending amounts are zero; it can then never move again."""
-        args = schemas.load(schemas.CloseAccountSchema, "close_account", dict(account=account, reason=reason))
+        data = dict(account=account, reason=reason, request_id=request_id)
+        args = schemas.load(schemas.CloseAccountSchema, "close_account", data)
         return AccountInfo.from_dict(self._execute("close_account", args, lambda: self._planner.close_account(args)))
 
     def transfer(self, debit: str, credit: str, amount: int, **kwargs: Any) -> TransferResult:
@@ -204,7 +232,8 @@ class Ledger(Queries):
         Expiry is an explicit event per hold, so its fate is in the chain. Runs in
         commits of at most ``limit`` holds until none is due.
         """
-        now = now or self.clock()
+        args = schemas.load(schemas.ExpireSchema, "expire_holds", {"now": now or self.clock(), "limit": limit})
+        now, limit = args["now"], args["limit"]
         expired: list[str] = []
         while True:
             due = self._rows(

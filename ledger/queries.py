@@ -8,11 +8,14 @@ from uuid import UUID
 
 from ledger_audit import ChainError, ChainVerifier
 
-from .errors import ChainBroken, UnknownAccount, UnknownScheme, ValidationError
-from .results import AccountInfo, Balance, Entry, Page, SchemeInfo, VerifyReport
+from . import schemas
+from .errors import ChainBroken, UnknownAccount, UnknownHold, UnknownScheme, UnknownTransfer, ValidationError
+from .results import AccountInfo, Balance, Entry, HoldResult, Page, SchemeInfo, TransferResult, VerifyReport
 from .store.chain import TS_FORMAT
 
-AsOf = Union[int, datetime, None]
+AsOf = Union[int, datetime, str, None]
+HOLD_COLUMNS = "hold_id, debit, credit, amount, unit, status, posted, expires_at, seq"
+TRANSFER_COLUMNS = "transfer_id, debit, credit, amount, unit, seq, reverses"
 
 
 class Queries:
@@ -83,8 +86,20 @@ class Queries:
         totals = tuple(rows[0]) if rows else (0, 0, 0, 0)
         return Balance(account, info.unit, *totals, seq)
 
-    def seq_at(self, as_of: Union[int, datetime]) -> int:
-        """The last sequence number at or before ``as_of`` (a seq or an aware datetime); -1 if none."""
+    def seq_at(self, as_of: Union[int, datetime, str]) -> int:
+        """The last sequence number at or before ``as_of``; -1 if none.
+
+        ``as_of`` is a sequence number or an aware datetime, or either written as a string
+        (``"42"``, ``"2026-06-01T12:00:00+00:00"``).
+        """
+        if isinstance(as_of, str):
+            text = as_of.strip()
+            try:
+                as_of = int(text) if text.lstrip("-").isdigit() else datetime.fromisoformat(text.replace("Z", "+00:00"))
+            except ValueError:
+                raise ValidationError(
+                    "balance", {"as_of": ["must be a sequence number or an ISO 8601 time."]}
+                ) from None
         if isinstance(as_of, bool) or not isinstance(as_of, (int, datetime)):
             raise ValidationError("balance", {"as_of": ["must be a sequence number or an aware datetime."]})
         if isinstance(as_of, int):
@@ -101,9 +116,9 @@ class Queries:
         Pass the returned ``next`` as ``after`` to read the following page; ``next``
         is ``None`` on the last page.
         """
+        args = schemas.load(schemas.HistorySchema, "history", {"account": account, "after": after, "limit": limit})
+        after, limit = args["after"], args["limit"]
         self.account(account)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 1000:
-            raise ValidationError("history", {"limit": ["must be an integer from 1 to 1000."]})
         rows = self._rows(
             "SELECT p.seq, c.ts, p.kind, p.ref, p.counterparty, p.memo, p.posted, p.pending, "
             "p.credits_posted - p.debits_posted FROM ledger_postings p JOIN ledger_chain c ON c.seq = p.seq "
@@ -112,6 +127,33 @@ class Queries:
         )
         entries = [Entry(*r) for r in rows[:limit]]
         return Page(entries, entries[-1].seq if len(rows) > limit else None)
+
+    def hold_info(self, hold_id: str) -> HoldResult:
+        """A hold's current state (``UnknownHold`` if there is none)."""
+        rows = self._rows(f"SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE hold_id = ?", (hold_id,))
+        if not rows:
+            raise UnknownHold(hold_id)
+        return HoldResult(*rows[0])
+
+    def holds(self, *, status: Optional[str] = None, account: Optional[str] = None) -> list[HoldResult]:
+        """Holds by status (held, posted, voided, expired) and/or touching ``account``, oldest first."""
+        where, params = [], []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if account is not None:
+            where.append("(debit = ? OR credit = ?)")
+            params += [account, account]
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        rows = self._rows(f"SELECT {HOLD_COLUMNS} FROM ledger_holds{clause} ORDER BY rowid", params)
+        return [HoldResult(*r) for r in rows]
+
+    def transfer_info(self, transfer_id: str) -> TransferResult:
+        """A recorded transfer or reversal (``UnknownTransfer`` if there is none)."""
+        rows = self._rows(f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE transfer_id = ?", (transfer_id,))
+        if not rows:
+            raise UnknownTransfer(transfer_id)
+        return TransferResult(*rows[0])
 
     def unit_totals(self) -> dict[str, dict[str, int]]:
         """Per unit, the sum of posted and of pending balances: both are 0 in a sound ledger."""

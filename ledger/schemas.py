@@ -90,6 +90,7 @@ class InitSchema(Schema):
 
 
 class RegisterSchemeSchema(LimitsMixin):
+    request_id = Id(load_default=None)
     name = fields.String(required=True, validate=validate.Regexp(r"[a-z][a-z0-9_]{0,31}\Z", error=SCHEME_RULE))
     unit = fields.String(
         required=True,
@@ -110,11 +111,31 @@ class OpenAccountSchema(Schema):
 class ChangeLimitsSchema(LimitsMixin):
     account = Id(required=True)
     reason = Text(500, required=True)
+    request_id = Id(load_default=None)
 
 
 class CloseAccountSchema(Schema):
     account = Id(required=True)
     reason = Text(500, load_default="")
+    request_id = Id(load_default=None)
+
+
+class ExpireSchema(Schema):
+    now = AwareDateTime(required=True)
+    limit = StrictInt(load_default=500, validate=validate.Range(1, 10_000))
+
+
+class AsOfSchema(Schema):
+    """``as_of``: a sequence number, an aware datetime, or either as a string (from a CLI)."""
+
+    seq = StrictInt(validate=validate.Range(-1, MAX_SAFE_INTEGER))
+    time = AwareDateTime()
+
+
+class HistorySchema(Schema):
+    account = Id(required=True)
+    after = StrictInt(load_default=None, allow_none=True, validate=validate.Range(-1, MAX_SAFE_INTEGER))
+    limit = StrictInt(load_default=50, validate=validate.Range(1, 1000, error="must be an integer from 1 to 1000."))
 
 
 class MovementSchema(Schema):

@@ -46,3 +46,13 @@ def test_a_failed_command_does_not_burn_its_request_id(community):
         community.transfer("carbon:issuer", "zed", 5, request_id="r")
     community.open_account("zed", "carbon")
     assert community.transfer("carbon:issuer", "zed", 5, request_id="r").amount == 5
+
+
+def test_scheme_and_account_administration_take_request_ids_too(community):
+    first = community.register_scheme("fund", "cents", request_id="reg-fund")
+    assert community.register_scheme("fund", "cents", request_id="reg-fund") == first
+    community.open_account("dora", "fund", request_id="open-dora")
+    limits = community.change_limits("dora", floor=0, ceiling=500, reason="policy", request_id="lim-dora")
+    assert community.change_limits("dora", floor=0, ceiling=500, reason="policy", request_id="lim-dora") == limits
+    closed = community.close_account("dora", request_id="close-dora")
+    assert community.close_account("dora", request_id="close-dora") == closed

@@ -49,3 +49,49 @@ def test_history_rejects_bad_limits_and_unknown_accounts(community):
         community.history("alice", limit=0)
     with pytest.raises(UnknownAccount):
         community.history("nobody")
+
+
+def test_holds_and_transfers_can_be_looked_up(community):
+    from ledger import UnknownHold, UnknownTransfer
+
+    community.transfer("carbon:issuer", "alice.pts", 10, transfer_id="t")
+    community.hold("alice.pts", "bob.pts", 4, hold_id="a")
+    community.hold("alice.pts", "carol.pts", 3, hold_id="b")
+    community.post("a", 2)
+    assert community.transfer_info("t").amount == 10
+    assert (community.hold_info("a").status, community.hold_info("a").posted) == ("posted", 2)
+    assert [h.hold_id for h in community.holds(status="held")] == ["b"]
+    assert [h.hold_id for h in community.holds(account="bob.pts")] == ["a"]
+    with pytest.raises(UnknownHold):
+        community.hold_info("zz")
+    with pytest.raises(UnknownTransfer):
+        community.transfer_info("zz")
+
+
+def test_balance_as_of_accepts_strings_from_a_command_line(community):
+    first = community.transfer("time:issuer", "alice", 100)
+    assert community.balance("alice", as_of=str(first.seq)).posted == 100
+    assert community.balance("alice", as_of="2000-01-01T00:00:00Z").posted == 0
+    with pytest.raises(ValidationError) as err:
+        community.balance("alice", as_of="yesterday")
+    assert str(err.value) == "invalid balance: as_of: must be a sequence number or an ISO 8601 time."
+
+
+def test_public_key_is_the_one_named_in_genesis(community):
+    assert community.public_key.startswith("test.commons-ledger.local/unit+")
+    assert open(community.key_path).read().startswith("PRIVATE+KEY+test.commons-ledger.local/unit+")
+
+
+def test_opening_a_missing_file_leaves_no_file_behind(tmp_path):
+    from ledger import Ledger, LedgerNotInitialised
+
+    with pytest.raises(LedgerNotInitialised):
+        Ledger(str(tmp_path / "typo.db"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_expire_holds_validates_its_clock(community):
+    from datetime import datetime
+
+    with pytest.raises(ValidationError, match="now: must be a timezone-aware datetime"):
+        community.expire_holds(datetime(2030, 1, 1))

@@ -9,7 +9,7 @@ import stat
 import pytest
 from ledger_audit import GENESIS_PREV, CanonicalFormError, leaf_hash, parse_canonical
 
-from ledger import Ledger, LedgerExists, LedgerNotInitialised
+from ledger import KeyFileExists, Ledger, LedgerExists, LedgerNotInitialised
 from ledger.app import LedgerApplication, sqlite_env
 from ledger.domain import Account
 from ledger.store.chain import GenesisMissing
@@ -84,3 +84,15 @@ def test_signing_key_file_is_private_and_outside_the_database(tmp_path):
     mode = stat.S_IMODE(os.stat(path + ".key").st_mode)
     assert mode == 0o600
     assert b"PRIVATE+KEY" not in open(path, "rb").read()
+
+
+def test_an_existing_key_file_is_never_overwritten(tmp_path):
+    path = str(tmp_path / "k.db")
+    (tmp_path / "k.db.key").write_text("someone else's key\n")
+    with pytest.raises(KeyFileExists) as err:
+        Ledger.init(path)
+    assert str(err.value) == (
+        f"signing key file {path}.key already exists; a new ledger never overwrites a key. "
+        "Move it away or pass another key path"
+    )
+    assert (tmp_path / "k.db.key").read_text() == "someone else's key\n"

@@ -1,0 +1,1 @@
+"""Benchmarks for the commons ledger: ``python -m bench`` (see bench/README.md)."""

@@ -50,11 +50,13 @@ class Plan:
 
     ws: WriteSet = field(default_factory=WriteSet)
     aggregates: list[Any] = field(default_factory=list)
+    _added: set[int] = field(default_factory=set)
     holds: dict[str, Hold] = field(default_factory=dict)
     results: list[tuple[EventKey, type, dict[str, Any]]] = field(default_factory=list)
 
     def add(self, aggregate: Any) -> EventKey:
-        if not any(a is aggregate for a in self.aggregates):
+        if id(aggregate) not in self._added:
+            self._added.add(id(aggregate))
             self.aggregates.append(aggregate)
         return key(aggregate)
 
@@ -165,19 +167,32 @@ class Planner:
         return plan.finish(single=False)
 
     def _pair(self, debit: str, credit: str) -> str:
-        """Check both accounts exist, are open and share a unit; return the unit."""
-        d, c = self.ledger.account(debit), self.ledger.account(credit)
-        for info in (d, c):
-            if info.closed:
-                raise AccountClosed(info.account)
-        if d.unit != c.unit:
-            raise UnitMismatch(debit, d.unit, credit, c.unit)
-        return d.unit
+        """Check both accounts exist, are open and share a unit; return the unit.
+
+        Read from the read model in one statement; the closed flag is checked again inside
+        the write transaction, so a close racing this command cannot slip through.
+        """
+        rows = self.ledger._rows(
+            "SELECT account, unit, closed FROM ledger_accounts WHERE account IN (?, ?)", (debit, credit)
+        )
+        found = {r[0]: (r[1], r[2]) for r in rows}
+        for account in (debit, credit):
+            if account not in found:
+                raise UnknownAccount(account)
+            if found[account][1]:
+                raise AccountClosed(account)
+        if found[debit][0] != found[credit][0]:
+            raise UnitMismatch(debit, found[debit][0], credit, found[credit][0])
+        return found[debit][0]
 
     def _transfer(self, plan: Plan, args: dict[str, Any], reverses: Optional[str] = None) -> None:
         unit = self._pair(args["debit"], args["credit"])
         tid = args.get("transfer_id") or new_id()
-        if self.ledger._rows("SELECT 1 FROM ledger_transfers WHERE transfer_id = ?", (tid,)):
+        # A generated id cannot be taken; a chosen one is checked here for a clear error
+        # (and the transfer's stream would collide in the database anyway).
+        if args.get("transfer_id") and self.ledger._rows(
+            "SELECT 1 FROM ledger_transfers WHERE transfer_id = ?", (tid,)
+        ):
             raise (AlreadyReversed(reverses.split(":", 1)[1]) if reverses else IdExists("transfer", tid))
         fields = dict(
             transfer_id=tid,

@@ -117,6 +117,7 @@ class Ledger(Queries):
         self.ledger_id = ledger_id
 
     def close(self) -> None:
+        self._recorder.close_readers()
         self._app.close()
 
     def __enter__(self) -> Ledger:

@@ -22,9 +22,7 @@ class Queries:
     _recorder: Any
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
-        with self._recorder.datastore.transaction(commit=False) as c:
-            c.execute(sql, params)
-            return c.fetchall()
+        return self._recorder.query(sql, params)
 
     def scheme_info(self, name: str, *, missing_ok: bool = False) -> Optional[SchemeInfo]:
         rows = self._rows(

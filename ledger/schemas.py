@@ -199,10 +199,18 @@ BATCH_ITEMS: dict[str, type[Schema]] = {
 }
 
 
+_INSTANCES: dict[type[Schema], Schema] = {}
+
+
 def load(schema: type[Schema], command: str, data: dict[str, Any]) -> dict[str, Any]:
     """Validate ``data`` with ``schema``; raise :class:`ledger.errors.ValidationError` naming each field."""
+    # Building a Schema deep-copies its fields; one instance per class is reusable and was
+    # a third of the validation cost per command.
+    instance = _INSTANCES.get(schema)
+    if instance is None:
+        instance = _INSTANCES[schema] = schema()
     try:
-        return schema().load(data)
+        return instance.load(data)
     except MarshmallowError as exc:
         errors = _flatten(exc.messages)
         floats = any("floats are refused" in rule for rules in errors.values() for rule in rules)

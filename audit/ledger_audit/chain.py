@@ -14,11 +14,12 @@ structure. docs/chain-spec.md is the normative description.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from dataclasses import dataclass
 from typing import Iterable, Optional
 
-from .canonical import canonical_bytes, parse_canonical
+from .canonical import MAX_SAFE_INTEGER, parse_canonical
 from .errors import CanonicalFormError, ChainError
 
 FORMAT_VERSION = 1
@@ -56,7 +57,20 @@ class Leaf:
     body_hash: str
 
     def to_bytes(self) -> bytes:
-        return canonical_bytes(self.__dict__)
+        return _leaf_bytes(self.__dict__)
+
+
+# A leaf is a flat object with ASCII member names and string or integer values, so
+# sorting by code point equals JCS's UTF-16 order and the C encoder's escaping equals
+# JCS's: this is RFC 8785 without the general-purpose walk (which cost ~70% of verify).
+_encode_flat = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _leaf_bytes(members: dict) -> bytes:
+    try:
+        return _encode_flat(members).encode("utf-8")
+    except UnicodeEncodeError:
+        raise CanonicalFormError("$", "strings must be valid Unicode (no lone surrogates)") from None
 
 
 def make_leaf(
@@ -71,7 +85,23 @@ def make_leaf(
     body_hash: str,
 ) -> bytes:
     """Build the canonical bytes of a leaf envelope (format version 1)."""
+    for name, value in (("seq", seq), ("version", version)):
+        if type_(value) is not int or not 0 <= value <= MAX_SAFE_INTEGER:
+            raise CanonicalFormError(f"$.{name}", "must be an integer from 0 to 2**53 - 1")
+    for name, value in (
+        ("ledger", ledger),
+        ("prev", prev),
+        ("ts", ts),
+        ("type", type),
+        ("stream", stream),
+        ("body_hash", body_hash),
+    ):
+        if type_(value) is not str:
+            raise CanonicalFormError(f"$.{name}", "must be a string")
     return Leaf(FORMAT_VERSION, ledger, seq, prev, ts, type, stream, version, body_hash).to_bytes()
+
+
+type_ = type  # make_leaf's ``type`` parameter (the event type) shadows the builtin
 
 
 def parse_leaf(data: bytes, seq_hint: int) -> Leaf:
@@ -79,23 +109,37 @@ def parse_leaf(data: bytes, seq_hint: int) -> Leaf:
     if len(data) > MAX_LEAF_BYTES:
         raise ChainError(seq_hint, f"leaf is {len(data)} bytes, more than {MAX_LEAF_BYTES}")
     try:
-        value = parse_canonical(data)
-    except CanonicalFormError as exc:
-        raise ChainError(seq_hint, f"leaf is not canonical JSON ({exc})") from None
-    if not isinstance(value, dict) or set(value) != LEAF_KEYS:
+        value = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise ChainError(seq_hint, f"leaf is not UTF-8 JSON ({exc})") from None
+    if type(value) is not dict or value.keys() != LEAF_KEYS:
         raise ChainError(seq_hint, f"leaf must have exactly the members {sorted(LEAF_KEYS)}")
     checks = (
         (value["v"] == FORMAT_VERSION and type(value["v"]) is int, "unknown format version"),
-        (type(value["seq"]) is int and value["seq"] >= 0, "seq must be a non-negative integer"),
-        (type(value["version"]) is int, "version must be an integer"),
+        (type(value["seq"]) is int and 0 <= value["seq"] <= MAX_SAFE_INTEGER, "seq must be an integer >= 0"),
+        (
+            type(value["version"]) is int and 0 <= value["version"] <= MAX_SAFE_INTEGER,
+            "version must be an integer >= 0",
+        ),
         (isinstance(value["prev"], str) and _HEX64.match(value["prev"]), "prev must be 64 hex"),
         (isinstance(value["body_hash"], str) and _HEX64.match(value["body_hash"]), "body_hash must be 64 hex"),
         (isinstance(value["ts"], str) and _TS.match(value["ts"]), "ts must be YYYY-MM-DDTHH:MM:SS.ffffffZ"),
-        (all(isinstance(value[k], str) and value[k] for k in ("ledger", "type", "stream")), "ledger, type and stream must be non-empty strings"),
+        (
+            all(isinstance(value[k], str) and value[k] for k in ("ledger", "type", "stream")),
+            "ledger, type and stream must be non-empty strings",
+        ),
     )
     for ok, rule in checks:
         if not ok:
             raise ChainError(seq_hint, rule)
+    # Members and types are right; now the bytes must be *the* encoding of these values
+    # (this also rejects duplicate members, which json.loads would silently collapse).
+    try:
+        canonical = _leaf_bytes(value)
+    except CanonicalFormError as exc:
+        raise ChainError(seq_hint, f"leaf is not canonical JSON ({exc})") from None
+    if canonical != data:
+        raise ChainError(seq_hint, "leaf is valid JSON but not in RFC 8785 canonical form")
     return Leaf(**value)
 
 

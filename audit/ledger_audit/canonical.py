@@ -68,7 +68,10 @@ def canonical_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> 
     is canonicalised too. Raises :class:`CanonicalFormError` naming the path of the
     first value outside the hashable domain.
     """
-    return _dumps(_normalise(value, "$", default)).encode("utf-8")
+    try:
+        return _dumps(_normalise(value, "$", default)).encode("utf-8")
+    except RecursionError:
+        raise CanonicalFormError("$", "nested too deeply") from None
 
 
 def _refuse_float(text: str) -> Any:
@@ -107,6 +110,9 @@ def parse_canonical(data: bytes) -> Any:
         raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise CanonicalFormError("$", f"not valid UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        # json's decoder recurses per nesting level; hostile input must not crash a verifier.
+        raise CanonicalFormError("$", "nested too deeply") from None
     if canonical_bytes(value) != data:
         raise CanonicalFormError("$", "bytes are valid JSON but not in RFC 8785 canonical form")
     return value

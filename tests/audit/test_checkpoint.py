@@ -103,6 +103,20 @@ def test_wrong_name_is_rejected():
         verify_checkpoint(NOTE, renamed, ORIGIN)
 
 
+def test_signature_lines_match_on_name_and_key_id_together():
+    # The trusted key's valid signature, relabelled with another name or another key ID,
+    # is "someone else's" (c2sp.org/signed-note: ignore unless name *and* ID match).
+    line = _signature_line(NOTE)
+    raw = base64.b64decode(line.split()[-1])
+    body = NOTE[: -len(line)]
+    renamed = body + line.replace(ORIGIN, "other.example/log", 1)
+    other_id = body + f"\u2014 {ORIGIN} {base64.b64encode(bytes([raw[0] ^ 1]) + raw[1:]).decode()}\n"
+    for note in (renamed, other_id):
+        with pytest.raises(SignatureError, match="no signature"):
+            verify_checkpoint(note, VERIFIER, ORIGIN)
+        assert verify_checkpoint(note + line, VERIFIER, ORIGIN) == CP
+
+
 def test_wrong_key_id_is_rejected():
     _, other = generate_signer(ORIGIN)  # same name, other key, other key ID
     with pytest.raises(SignatureError, match="no signature"):

@@ -136,6 +136,23 @@ def test_stricter_case_is_still_accepted_upstream():
         assert json.loads((VECTORS / "testdata" / name).read_text())["wantErr"] is False
 
 
+def test_consistency_checks_root1():
+    # Upstream's wrong-root1 vectors use a 9-byte root, which the length check catches first.
+    for size2 in range(2, 9):
+        for size1 in range(1, size2):
+            proof = consistency_proof(REF_LEAF_HASHES, size1, size2)
+            wrong = hash_leaf(b"wrong root")
+            if size1 & (size1 - 1):  # root1 is checked against the proof's own reconstruction
+                with pytest.raises(RootMismatch) as info:
+                    root_from_consistency_proof(size1, size2, proof, wrong)
+                assert info.value.expected == wrong
+                assert info.value.calculated == REF_ROOTS[size1]
+            else:  # a power of two: root1 is the proof's first node, so root2 comes out wrong
+                assert root_from_consistency_proof(size1, size2, proof, wrong) != REF_ROOTS[size2]
+            with pytest.raises(RootMismatch):
+                verify_consistency(size1, size2, proof, wrong, REF_ROOTS[size2])
+
+
 def test_all_reference_proofs_verify():
     for size in range(1, 9):
         for index in range(size):
@@ -293,11 +310,12 @@ def test_inclusion_proofs_verify_and_resist_tampering(hashes, data):
         other = data.draw(st.integers(0, size - 1).filter(lambda i: i != index), label="other")
         with pytest.raises(ProofError):
             verify_inclusion(hashes[index], other, size, proof, root)
-    with pytest.raises(ProofError):
-        verify_inclusion(hashes[index], index, size, [*proof, root], root)
+    # A proof of the wrong length is refused as such, not merely because it leads elsewhere.
+    for wrong_length in ([*proof, root], [root, *proof], proof[:-1] if proof else [root]):
+        with pytest.raises(ProofError) as info:
+            root_from_inclusion_proof(hashes[index], index, size, wrong_length)
+        assert not isinstance(info.value, RootMismatch)
     if proof:
-        with pytest.raises(ProofError):
-            verify_inclusion(hashes[index], index, size, proof[:-1], root)
         at = data.draw(st.integers(0, len(proof) - 1), label="element")
         bit = data.draw(st.integers(0, 255), label="bit")
         bad = [*proof]
@@ -326,13 +344,16 @@ def test_consistency_proofs_verify_and_resist_tampering(hashes, data):
         verify_consistency(size1, size2, proof, flip_bit(root1, bit), root2)
     with pytest.raises(RootMismatch):
         verify_consistency(size1, size2, proof, root1, flip_bit(root2, bit))
-    with pytest.raises(ProofError):
-        verify_consistency(size1, size2, [*proof, root2], root1, root2)
+    wrong_lengths = [[*proof, root2], [root2, *proof]]
     if size1 != size2:
+        wrong_lengths.append(proof[:-1])
         with pytest.raises(ProofError):
             verify_consistency(size1, size2, proof, root2, root1)  # swapped roots
-        with pytest.raises(ProofError):
-            verify_consistency(size1, size2, proof[:-1], root1, root2)
+    for wrong_length in wrong_lengths:
+        with pytest.raises(ProofError) as info:
+            root_from_consistency_proof(size1, size2, wrong_length, root1)
+        assert not isinstance(info.value, RootMismatch)
+    if size1 != size2:
         at = data.draw(st.integers(0, len(proof) - 1), label="element")
         bad = [*proof]
         bad[at] = flip_bit(bad[at], data.draw(st.integers(0, 255), label="bit"))

@@ -1,0 +1,97 @@
+"""The auditor's side of the commons ledger: stdlib and ``cryptography`` only.
+
+Everything here works from exported files and a public key; nothing imports the
+ledger itself, eventsourcing or pluggy, so an auditor can read all of it.
+"""
+
+from .canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical
+from .chain import (
+    FORMAT_VERSION,
+    GENESIS_PREV,
+    GENESIS_TYPE,
+    ChainVerifier,
+    Leaf,
+    body_hash,
+    leaf_hash,
+    make_leaf,
+    parse_leaf,
+    verify_chain,
+)
+from .checkpoint import (
+    Checkpoint,
+    generate_signer,
+    key_id,
+    sign_checkpoint,
+    sign_note,
+    verifier_key,
+    verify_checkpoint,
+    verify_note,
+)
+from .errors import (
+    CanonicalFormError,
+    ChainError,
+    CheckpointError,
+    KeyFormatError,
+    NoteError,
+    ProofError,
+    RootMismatch,
+    SignatureError,
+    VerificationError,
+)
+from .rfc6962 import (
+    EMPTY_ROOT,
+    CompactRange,
+    consistency_proof,
+    hash_children,
+    hash_leaf,
+    inclusion_proof,
+    root_from_consistency_proof,
+    root_from_inclusion_proof,
+    root_from_leaf_hashes,
+    verify_consistency,
+    verify_inclusion,
+)
+
+__all__ = [
+    "EMPTY_ROOT",
+    "FORMAT_VERSION",
+    "GENESIS_PREV",
+    "GENESIS_TYPE",
+    "MAX_SAFE_INTEGER",
+    "CanonicalFormError",
+    "ChainError",
+    "ChainVerifier",
+    "Checkpoint",
+    "CheckpointError",
+    "CompactRange",
+    "KeyFormatError",
+    "Leaf",
+    "NoteError",
+    "ProofError",
+    "RootMismatch",
+    "SignatureError",
+    "VerificationError",
+    "body_hash",
+    "canonical_bytes",
+    "consistency_proof",
+    "generate_signer",
+    "hash_children",
+    "hash_leaf",
+    "inclusion_proof",
+    "key_id",
+    "leaf_hash",
+    "make_leaf",
+    "parse_canonical",
+    "parse_leaf",
+    "root_from_consistency_proof",
+    "root_from_inclusion_proof",
+    "root_from_leaf_hashes",
+    "sign_checkpoint",
+    "sign_note",
+    "verifier_key",
+    "verify_chain",
+    "verify_checkpoint",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_note",
+]

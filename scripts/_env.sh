@@ -8,12 +8,16 @@ if [ ! -x .venv/bin/python ]; then
   echo "==> creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv
 fi
-stamp=".venv/.installed-$(cat pyproject.toml audit/pyproject.toml plugins/*/pyproject.toml 2>/dev/null | sha256sum | cut -c1-16)"
+shopt -s nullglob
+manifests=(pyproject.toml audit/pyproject.toml plugins/*/pyproject.toml examples/*/pyproject.toml)
+stamp=".venv/.installed-$(cat "${manifests[@]}" | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   echo "==> installing the ledger, its verifier and its plugins into .venv"
   .venv/bin/python -m pip install --quiet --upgrade pip
   plugins=()
-  for p in plugins/*/; do [ -f "$p/pyproject.toml" ] && plugins+=(-e "$p"); done
+  for manifest in plugins/*/pyproject.toml examples/*/pyproject.toml; do
+    plugins+=(-e "$(dirname "$manifest")")
+  done
   .venv/bin/python -m pip install --quiet -e ./audit -e ".[test,postgres]" "${plugins[@]}"
   rm -f .venv/.installed-*
   touch "$stamp"

@@ -11,6 +11,10 @@ The public API, all importable from ``ledger``:
   :class:`Entry`, :class:`Page`, :class:`AccountInfo`, :class:`SchemeInfo`,
   :class:`VerifyReport`.
 * Errors: everything in :mod:`ledger.errors`, rooted at :class:`LedgerError`.
+* Plugins: :data:`hookimpl` (the one import a plugin needs), :class:`SchemeType`,
+  :class:`FactType`, :class:`Exporter`, :class:`Command`, :class:`TransactionView`,
+  :class:`RuleViolation`, :class:`PluginError`; the hooks are documented in
+  :mod:`ledger.hookspecs`. Facts: ``record_fact``, ``fact``, ``facts``.
 
 Amounts are integers in the unit's smallest step; floats are refused.
 """
@@ -33,21 +37,48 @@ from .errors import (
     LedgerExists,
     LedgerNotInitialised,
     LimitExceeded,
+    PluginError,
     PostExceedsHold,
+    RuleViolation,
     SchemeExists,
     UnitMismatch,
     UnknownAccount,
+    UnknownFactType,
     UnknownHold,
     UnknownScheme,
+    UnknownSchemeKind,
     UnknownTransfer,
     ValidationError,
 )
+from .hookspecs import hookimpl
 from .ledger import Ledger
-from .results import AccountInfo, Balance, Entry, HoldResult, Page, SchemeInfo, TransferResult, VerifyReport
+from .plugins import Command, Exporter, FactType, SchemeType, TransactionView
+from .results import (
+    AccountInfo,
+    Balance,
+    Entry,
+    FactResult,
+    HoldResult,
+    Page,
+    SchemeInfo,
+    TransferResult,
+    VerifyReport,
+)
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Command",
+    "Exporter",
+    "FactResult",
+    "FactType",
+    "PluginError",
+    "RuleViolation",
+    "SchemeType",
+    "TransactionView",
+    "UnknownFactType",
+    "UnknownSchemeKind",
+    "hookimpl",
     "AccountClosed",
     "AccountExists",
     "AccountInfo",

@@ -189,6 +189,41 @@ class KeyFileExists(LedgerError):
         )
 
 
+class RuleViolation(LedgerError):
+    """A scheme's rule refuses a command. Raised by plugins; ``plugin`` is filled in by the ledger.
+
+    ``rule`` is a short stable name (``"max_exchange"``), ``message`` says what was wrong
+    and by how much.
+    """
+
+    def __init__(self, rule: str, message: str, *, plugin: str | None = None) -> None:
+        self.rule, self.message, self.plugin = rule, message, plugin
+        super().__init__(rule, message)
+
+    def __str__(self) -> str:
+        return f"rule {self.rule!r} refused the command: {self.message}"
+
+
+class PluginError(LedgerError):
+    """A plugin failed unexpectedly; the command it was part of wrote nothing."""
+
+    def __init__(self, plugin: str, hook: str, error: BaseException) -> None:
+        self.plugin, self.hook, self.error = plugin, hook, error
+        super().__init__(f"plugin {plugin!r} failed in {hook}: {type(error).__name__}: {error}")
+
+
+class UnknownFactType(LedgerError):
+    def __init__(self, fact_type: str) -> None:
+        self.fact_type = fact_type
+        super().__init__(f"fact type {fact_type!r} is not declared by any loaded plugin")
+
+
+class UnknownSchemeKind(LedgerError):
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        super().__init__(f"scheme kind {kind!r} is not provided by any loaded plugin")
+
+
 class ChainBroken(LedgerError):
     """``Ledger.verify(raise_on_error=True)`` found the first bad sequence number."""
 

@@ -32,12 +32,14 @@ from .errors import (
     ValidationError,
 )
 from .keys import create_key_file, key_path_for
+from .plugins import Command, Exporter, PluginHost
 from .queries import Queries
-from .results import AccountInfo, HoldResult, Record, SchemeInfo, TransferResult
+from .results import AccountInfo, FactResult, HoldResult, Record, SchemeInfo, TransferResult
 from .store.chain import TS_FORMAT
 from .store.writeset import RequestIdTaken, RequestRecord, WriteSet
 
 MAX_ATTEMPTS = 8
+UNSET: Any = object()  # "not given": lets a scheme kind's defaults apply
 RESULT_TYPES: dict[str, type[Record]] = {
     "transfer": TransferResult,
     "hold": HoldResult,
@@ -56,7 +58,9 @@ class Ledger(Queries):
     ``Ledger(db)`` opens an existing ledger; ``Ledger(db, create=True)`` creates it
     first if the file holds none (writing genesis and a signing key beside it).
     ``clock`` returns the ledger's notion of now (an aware datetime) for hold
-    deadlines; tests pass a fake one.
+    deadlines; tests pass a fake one. ``plugins`` are registered in addition to those
+    installed under the ``ledger.plugins`` entry-point group (``load_entrypoints=False``
+    to use only the given ones).
     """
 
     def __init__(
@@ -67,9 +71,12 @@ class Ledger(Queries):
         ledger_id: Optional[str] = None,
         key_path: Optional[str] = None,
         clock: Callable[[], datetime] = utc_now,
+        plugins: Iterable[Any] = (),
+        load_entrypoints: bool = True,
     ) -> None:
         self.db = str(db)
         self.clock = clock
+        self.plugins = PluginHost(plugins, load_entrypoints=load_entrypoints)
         self.key_path = Path(key_path) if key_path else key_path_for(self.db)
         if not create and not Path(self.db).exists():
             # Opening must not leave an empty database file behind in the wrong directory.
@@ -131,22 +138,27 @@ class Ledger(Queries):
     def register_scheme(
         self,
         name: str,
-        unit: str,
+        unit: Optional[str] = None,
         *,
-        floor: Optional[int] = 0,
-        ceiling: Optional[int] = None,
+        kind: str = "basic",
+        step: Any = UNSET,
+        floor: Any = UNSET,
+        ceiling: Any = UNSET,
         request_id: Optional[str] = None,
     ) -> SchemeInfo:
         """Register a credit scheme with its unit, default account limits and issuer account.
 
-        ``floor``/``ceiling`` are the defaults for accounts opened in it (``None`` = no
-        limit). The issuer account ``<name>:issuer`` has no limits: minting debits it.
+        ``kind`` names a scheme type a plugin provides (``"time_bank"``); its defaults fill
+        whatever is left out. Without a plugin kind (``"basic"``) the unit is required,
+        ``step`` is 1, ``floor`` 0 and ``ceiling`` unlimited. ``floor``/``ceiling`` are
+        the defaults for accounts opened in the scheme (``None`` = no limit); every amount
+        is a multiple of ``step``. The issuer account ``<name>:issuer`` has no limits:
+        minting debits it.
         """
-        args = schemas.load(
-            schemas.RegisterSchemeSchema,
-            "register_scheme",
-            dict(name=name, unit=unit, floor=floor, ceiling=ceiling, request_id=request_id),
-        )
+        given = dict(unit=unit, step=step, floor=floor, ceiling=ceiling)
+        raw = {"name": name, "kind": kind, "request_id": request_id}
+        raw.update({k: v for k, v in given.items() if v is not UNSET and not (k == "unit" and v is None)})
+        args = schemas.load(schemas.RegisterSchemeSchema, "register_scheme", raw)
         return SchemeInfo.from_dict(self._execute("register_scheme", args, lambda: self._planner.register_scheme(args)))
 
     def open_account(self, account: str, scheme: str, **kwargs: Any) -> AccountInfo:
@@ -250,19 +262,39 @@ class Ledger(Queries):
                 return expired  # what was due was settled by someone else meanwhile
             expired += result["expired"]
 
+    def record_fact(
+        self, fact_type: str, subject: str, data: dict[str, Any], *, request_id: Optional[str] = None
+    ) -> FactResult:
+        """Record a fact (catalogue, rate table, campaign state ...) declared by a plugin.
+
+        ``data`` is validated by the fact type's schema; facts of one ``(fact_type,
+        subject)`` form a series whose latest is :meth:`fact`.
+        """
+        raw = dict(fact_type=fact_type, subject=subject, data=data, request_id=request_id)
+        args = schemas.load(schemas.RecordFactSchema, "record_fact", raw)
+        return FactResult.from_dict(self._execute("record_fact", args, lambda: self._planner.record_fact(args)))
+
+    def exporters(self) -> dict[str, Exporter]:
+        """Export formats declared by the loaded plugins, by name."""
+        return self.plugins.exporters()
+
     def _load_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not items:
             raise ValidationError("batch", {"items": ["must hold at least one item."]})
+        return self._load_items(items, "batch")
+
+    def _load_items(self, items: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
+        """Validate batch items (also those a plugin adds); errors name ``items[i].field``."""
         loaded = []
         for i, item in enumerate(items):
             kind = item.get("type") if isinstance(item, dict) else None
             if kind not in schemas.BATCH_ITEMS:
-                raise ValidationError("batch", {f"items[{i}].type": [f"must be one of {sorted(schemas.BATCH_ITEMS)}."]})
+                raise ValidationError(where, {f"items[{i}].type": [f"must be one of {sorted(schemas.BATCH_ITEMS)}."]})
             body = {k: v for k, v in item.items() if k != "type"}
             try:
                 loaded.append({"type": kind, **schemas.load(schemas.BATCH_ITEMS[kind], kind, body)})
             except ValidationError as exc:
-                raise type(exc)("batch", {f"items[{i}].{f}": r for f, r in exc.errors.items()}) from None
+                raise type(exc)(where, {f"items[{i}].{f}": r for f, r in exc.errors.items()}) from None
         return loaded
 
     # -- the one write path -----------------------------------------------------------
@@ -290,6 +322,9 @@ class Ledger(Queries):
                 return replay
             except CanonicalFormError as exc:
                 raise ValidationError(command, {exc.path: [exc.rule]}) from None
+            if self.plugins.has("ledger_after_commit"):
+                call = Command(command, {k: v for k, v in args.items()})
+                self.plugins.notify("ledger_after_commit", ledger=self, command=call, result=ws.result)
             return ws.result
         raise ConcurrencyConflict(MAX_ATTEMPTS)
 

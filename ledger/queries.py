@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any, Optional, Sequence, Union
 from uuid import UUID
@@ -10,12 +11,18 @@ from ledger_audit import ChainError, ChainVerifier
 
 from . import schemas
 from .errors import ChainBroken, UnknownAccount, UnknownHold, UnknownScheme, UnknownTransfer, ValidationError
-from .results import AccountInfo, Balance, Entry, HoldResult, Page, SchemeInfo, TransferResult, VerifyReport
+from .results import AccountInfo, Balance, Entry, FactResult, HoldResult, Page, SchemeInfo, TransferResult, VerifyReport
 from .store.chain import TS_FORMAT
 
 AsOf = Union[int, datetime, str, None]
-HOLD_COLUMNS = "hold_id, debit, credit, amount, unit, status, posted, expires_at, seq"
-TRANSFER_COLUMNS = "transfer_id, debit, credit, amount, unit, seq, reverses"
+HOLD_COLUMNS = "hold_id, debit, credit, amount, unit, status, posted, expires_at, seq, code, memo, details"
+TRANSFER_COLUMNS = "transfer_id, debit, credit, amount, unit, seq, reverses, code, memo, details"
+SCHEME_COLUMNS = "scheme, unit, floor, ceiling, issuer, seq, kind, step"
+
+
+def _with_details(row: Sequence[Any]) -> list[Any]:
+    """The last column of transfer and hold rows is canonical JSON; give it back as a dict."""
+    return [*row[:-1], json.loads(row[-1])]
 
 
 class Queries:
@@ -24,21 +31,23 @@ class Queries:
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._recorder.query(sql, params)
 
+    _scheme_cache: dict[str, SchemeInfo]
+
     def scheme_info(self, name: str, *, missing_ok: bool = False) -> Optional[SchemeInfo]:
-        rows = self._rows(
-            "SELECT scheme, unit, floor, ceiling, issuer, seq FROM ledger_schemes WHERE scheme = ?", (name,)
-        )
+        """A registered scheme (``UnknownScheme`` if none). Schemes never change, so they are cached."""
+        cache = self.__dict__.setdefault("_scheme_cache", {})
+        if name in cache:
+            return cache[name]
+        rows = self._rows(f"SELECT {SCHEME_COLUMNS} FROM ledger_schemes WHERE scheme = ?", (name,))
         if not rows:
             if missing_ok:
                 return None
             raise UnknownScheme(name)
-        return SchemeInfo(*rows[0])
+        cache[name] = SchemeInfo(*rows[0])
+        return cache[name]
 
     def schemes(self) -> list[SchemeInfo]:
-        return [
-            SchemeInfo(*r)
-            for r in self._rows("SELECT scheme, unit, floor, ceiling, issuer, seq FROM ledger_schemes ORDER BY scheme")
-        ]
+        return [SchemeInfo(*r) for r in self._rows(f"SELECT {SCHEME_COLUMNS} FROM ledger_schemes ORDER BY scheme")]
 
     def account(self, account: str, *, missing_ok: bool = False) -> Optional[AccountInfo]:
         """An account's identity and rules (``UnknownAccount`` if it was never opened)."""
@@ -131,7 +140,7 @@ class Queries:
         rows = self._rows(f"SELECT {HOLD_COLUMNS} FROM ledger_holds WHERE hold_id = ?", (hold_id,))
         if not rows:
             raise UnknownHold(hold_id)
-        return HoldResult(*rows[0])
+        return HoldResult(*_with_details(rows[0]))
 
     def holds(self, *, status: Optional[str] = None, account: Optional[str] = None) -> list[HoldResult]:
         """Holds by status (held, posted, voided, expired) and/or touching ``account``, oldest first."""
@@ -144,14 +153,67 @@ class Queries:
             params += [account, account]
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self._rows(f"SELECT {HOLD_COLUMNS} FROM ledger_holds{clause} ORDER BY rowid", params)
-        return [HoldResult(*r) for r in rows]
+        return [HoldResult(*_with_details(r)) for r in rows]
 
     def transfer_info(self, transfer_id: str) -> TransferResult:
         """A recorded transfer or reversal (``UnknownTransfer`` if there is none)."""
         rows = self._rows(f"SELECT {TRANSFER_COLUMNS} FROM ledger_transfers WHERE transfer_id = ?", (transfer_id,))
         if not rows:
             raise UnknownTransfer(transfer_id)
-        return TransferResult(*rows[0])
+        return TransferResult(*_with_details(rows[0]))
+
+    def transfers(
+        self,
+        *,
+        account: Optional[str] = None,
+        scheme: Optional[str] = None,
+        code: Optional[str] = None,
+        after: Optional[int] = None,
+        until: Optional[int] = None,
+        limit: int = 1000,
+    ) -> list[TransferResult]:
+        """Transfers (and reversals) in sequence order, filtered by account (either side),
+        scheme (of the debit account), code, and a seq window ``after < seq <= until``."""
+        where, params = ["t.seq > ?"], [-1 if after is None else after]
+        if until is not None:
+            where.append("t.seq <= ?")
+            params.append(until)
+        if account is not None:
+            where.append("(t.debit = ? OR t.credit = ?)")
+            params += [account, account]
+        if code is not None:
+            where.append("t.code = ?")
+            params.append(code)
+        if scheme is not None:
+            where.append("t.debit IN (SELECT account FROM ledger_accounts WHERE scheme = ?)")
+            params.append(scheme)
+        columns = ", ".join(f"t.{c.strip()}" for c in TRANSFER_COLUMNS.split(","))
+        sql = f"SELECT {columns} FROM ledger_transfers t WHERE {' AND '.join(where)} ORDER BY t.seq LIMIT ?"
+        return [TransferResult(*_with_details(r)) for r in self._rows(sql, [*params, limit])]
+
+    def fact(self, fact_type: str, subject: str) -> Optional[FactResult]:
+        """The latest fact of ``(fact_type, subject)``, or ``None`` if none was recorded."""
+        rows = self._rows(
+            "SELECT fact_type, subject, version, data, seq FROM ledger_facts "
+            "WHERE fact_type = ? AND subject = ? ORDER BY seq DESC LIMIT 1",
+            (fact_type, subject),
+        )
+        return FactResult(rows[0][0], rows[0][1], rows[0][2], json.loads(rows[0][3]), rows[0][4]) if rows else None
+
+    def facts(self, fact_type: str, subject: Optional[str] = None) -> list[FactResult]:
+        """Every fact of a type (optionally of one subject), oldest first."""
+        sql = "SELECT fact_type, subject, version, data, seq FROM ledger_facts WHERE fact_type = ?"
+        params: list[Any] = [fact_type]
+        if subject is not None:
+            sql += " AND subject = ?"
+            params.append(subject)
+        rows = self._rows(sql + " ORDER BY seq", params)
+        return [FactResult(r[0], r[1], r[2], json.loads(r[3]), r[4]) for r in rows]
+
+    def seq_time(self, seq: int) -> Optional[str]:
+        """The chain timestamp of a sequence number (``None`` if there is no such event)."""
+        rows = self._rows("SELECT ts FROM ledger_chain WHERE seq = ?", (seq,))
+        return rows[0][0] if rows else None
 
     def unit_totals(self) -> dict[str, dict[str, int]]:
         """Per unit, the sum of posted and of pending balances: both are 0 in a sound ledger."""

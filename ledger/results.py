@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Optional
 
 
@@ -24,6 +24,8 @@ class SchemeInfo(Record):
     ceiling: Optional[int]
     issuer: str
     seq: int
+    kind: str = "basic"
+    step: int = 1
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,9 @@ class TransferResult(Record):
     unit: str
     seq: int
     reverses: Optional[str] = None
+    code: str = ""
+    memo: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,20 @@ class HoldResult(Record):
     status: str
     posted: int
     expires_at: Optional[str]
+    seq: int
+    code: str = ""
+    memo: str = ""
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FactResult(Record):
+    """One fact in its series: ``version`` counts the facts of this ``(fact_type, subject)``."""
+
+    fact_type: str
+    subject: str
+    version: int
+    data: dict[str, Any]
     seq: int
 
 

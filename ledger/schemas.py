@@ -10,7 +10,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from ledger_audit import MAX_SAFE_INTEGER
+from ledger_audit import MAX_SAFE_INTEGER, CanonicalFormError, canonical_bytes
 from marshmallow import Schema, fields, validate, validates_schema
 from marshmallow import ValidationError as MarshmallowError
 
@@ -69,6 +69,28 @@ def Limit(**kw: Any) -> StrictInt:  # noqa: N802
     return StrictInt(validate=rule, allow_none=True, load_default=None, **kw)
 
 
+MAX_DETAILS_BYTES = 8192
+
+
+class Details(fields.Dict):
+    """Structured data a scheme attaches to a movement or fact: JSON without floats, at most 8 KiB."""
+
+    default_error_messages = {"size": f"must encode to at most {MAX_DETAILS_BYTES} bytes of canonical JSON."}
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(keys=fields.String(), **kw)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> dict:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            encoded = canonical_bytes(result)
+        except CanonicalFormError as exc:
+            raise MarshmallowError(f"{exc.path[2:] or 'value'}: {exc.rule}") from None
+        if len(encoded) > MAX_DETAILS_BYTES:
+            raise self.make_error("size")
+        return result
+
+
 def Text(max_len: int, min_len: int = 0, **kw: Any) -> fields.String:  # noqa: N802
     rule = validate.Length(min=min_len or None, max=max_len)
     return fields.String(validate=rule, **kw)
@@ -80,22 +102,35 @@ class LimitsMixin(Schema):
 
     @validates_schema
     def floor_below_ceiling(self, data: dict, **kwargs: Any) -> None:
-        floor, ceiling = data.get("floor"), data.get("ceiling")
-        if floor is not None and ceiling is not None and floor > ceiling:
-            raise MarshmallowError("must not exceed the ceiling.", field_name="floor")
+        check_limits(data)
+
+
+def check_limits(data: dict) -> None:
+    floor, ceiling = data.get("floor"), data.get("ceiling")
+    if floor is not None and ceiling is not None and floor > ceiling:
+        raise MarshmallowError("must not exceed the ceiling.", field_name="floor")
 
 
 class InitSchema(Schema):
     ledger_id = fields.String(required=True, validate=validate.Regexp(r"[!-*,-~]{1,200}\Z", error=LEDGER_ID_RULE))
 
 
-class RegisterSchemeSchema(LimitsMixin):
+class RegisterSchemeSchema(Schema):
+    """Absent ``unit``, ``step``, ``floor`` and ``ceiling`` come from the kind's defaults."""
+
     request_id = Id(load_default=None)
     name = fields.String(required=True, validate=validate.Regexp(r"[a-z][a-z0-9_]{0,31}\Z", error=SCHEME_RULE))
+    kind = fields.String(load_default="basic", validate=validate.Regexp(r"[a-z][a-z0-9_]{0,31}\Z", error=SCHEME_RULE))
     unit = fields.String(
-        required=True,
         validate=validate.Regexp(r"[A-Za-z][A-Za-z0-9_]{0,31}\Z", error="must be 1-32 letters, digits or _."),
     )
+    step = StrictInt(validate=validate.Range(1, 10**9))
+    floor = StrictInt(allow_none=True, validate=validate.Range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER))
+    ceiling = StrictInt(allow_none=True, validate=validate.Range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER))
+
+    @validates_schema
+    def floor_below_ceiling(self, data: dict, **kwargs: Any) -> None:
+        check_limits(data)
 
 
 class OpenAccountSchema(Schema):
@@ -117,6 +152,18 @@ class ChangeLimitsSchema(LimitsMixin):
 class CloseAccountSchema(Schema):
     account = Id(required=True)
     reason = Text(500, load_default="")
+    request_id = Id(load_default=None)
+
+
+class RecordFactSchema(Schema):
+    fact_type = fields.String(
+        required=True,
+        validate=validate.Regexp(
+            r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*\.v[0-9]+\Z", error="must look like 'scheme.thing.v1'."
+        ),
+    )
+    subject = Id(required=True)
+    data = Details(required=True)
     request_id = Id(load_default=None)
 
 
@@ -144,6 +191,7 @@ class MovementSchema(Schema):
     amount = Amount(required=True)
     code = Text(64, load_default="")
     memo = Text(1000, load_default="")
+    details = Details(load_default=dict)
     request_id = Id(load_default=None)
 
     @validates_schema

@@ -95,13 +95,13 @@ def test_commands_on_a_file_without_a_ledger_say_to_init_first(tmp_path):
 
 def test_scheme_register_and_list(db):
     assert as_json(db, "scheme", "list") == [
-        {"name": "carbon", "unit": "points", "floor": 0, "ceiling": None, "issuer": "carbon:issuer", "seq": 3},
-        {"name": "time", "unit": "minutes", "floor": -600, "ceiling": 3000, "issuer": "time:issuer", "seq": 1},
+        {"name": "carbon", "unit": "points", "floor": 0, "ceiling": None, "issuer": "carbon:issuer", "seq": 3, "kind": "basic", "step": 1},
+        {"name": "time", "unit": "minutes", "floor": -600, "ceiling": 3000, "issuer": "time:issuer", "seq": 1, "kind": "basic", "step": 1},
     ]
     assert ok(db, "scheme", "list") == (
-        "name    unit     floor  ceiling  issuer         seq\n"
-        "carbon  points       0        -  carbon:issuer    3\n"
-        "time    minutes   -600     3000  time:issuer      1\n"
+        "name    unit     floor  ceiling  issuer         seq  kind   step\n"
+        "carbon  points       0        -  carbon:issuer    3  basic     1\n"
+        "time    minutes   -600     3000  time:issuer      1  basic     1\n"
     )
 
 
@@ -151,6 +151,9 @@ def test_transfer_then_balance(db):
         "unit": "minutes",
         "seq": 9,
         "reverses": None,
+        "code": "service",
+        "memo": "gardening",
+        "details": {},
     }
     assert as_json(db, "balance", "alice") == {
         "account": "alice",

@@ -1,6 +1,7 @@
 """Aggregates and their events. Pure: no I/O, no plugins, no clocks of their own."""
 
 from .accounts import Account
+from .facts import Fact
 from .genesis import GENESIS_TOPIC, Genesis
 from .holds import EXPIRED, HELD, POSTED, VOIDED, Hold
 from .ids import stream_id
@@ -14,6 +15,7 @@ __all__ = [
     "POSTED",
     "VOIDED",
     "Account",
+    "Fact",
     "Genesis",
     "Hold",
     "Scheme",

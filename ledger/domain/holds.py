@@ -30,6 +30,7 @@ class Hold(Aggregate):
         unit: str
         code: str
         memo: str
+        details: dict
         expires_at: Optional[datetime]
         request_id: Optional[str]
 
@@ -62,6 +63,7 @@ class Hold(Aggregate):
         unit: str,
         code: str,
         memo: str,
+        details: dict,
         expires_at: Optional[datetime],
         request_id: Optional[str],
     ) -> None:
@@ -72,6 +74,7 @@ class Hold(Aggregate):
         self.unit = unit
         self.code = code
         self.memo = memo
+        self.details = details
         self.expires_at = expires_at
         self.status = HELD
         self.posted = 0

@@ -21,7 +21,9 @@ class Scheme(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "ledger.scheme.registered.v1"
         name: str
+        kind: str
         unit: str
+        step: int
         floor: Optional[int]
         ceiling: Optional[int]
         issuer: str
@@ -31,9 +33,13 @@ class Scheme(Aggregate):
         return stream_id("scheme", name)
 
     @event(Created)
-    def __init__(self, name: str, unit: str, floor: Optional[int], ceiling: Optional[int], issuer: str) -> None:
+    def __init__(
+        self, name: str, kind: str, unit: str, step: int, floor: Optional[int], ceiling: Optional[int], issuer: str
+    ) -> None:
         self.name = name
+        self.kind = kind
         self.unit = unit
+        self.step = step
         self.floor = floor
         self.ceiling = ceiling
         self.issuer = issuer

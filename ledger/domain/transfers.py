@@ -31,6 +31,7 @@ class Transfer(Aggregate):
         unit: str
         code: str
         memo: str
+        details: dict
         request_id: Optional[str]
         reverses: Optional[str]
 
@@ -48,6 +49,7 @@ class Transfer(Aggregate):
         unit: str,
         code: str,
         memo: str,
+        details: dict,
         request_id: Optional[str],
         reverses: Optional[str],
     ) -> None:
@@ -58,5 +60,6 @@ class Transfer(Aggregate):
         self.unit = unit
         self.code = code
         self.memo = memo
+        self.details = details
         self.request_id = request_id
         self.reverses = reverses

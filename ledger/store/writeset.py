@@ -37,7 +37,9 @@ SCHEMA = [
         seq INTEGER NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS ledger_schemes (
         scheme TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
         unit TEXT NOT NULL,
+        step INTEGER NOT NULL,
         floor INTEGER,
         ceiling INTEGER,
         issuer TEXT NOT NULL,
@@ -82,20 +84,33 @@ SCHEMA = [
         unit TEXT NOT NULL,
         code TEXT NOT NULL,
         memo TEXT NOT NULL,
+        details TEXT NOT NULL,
         reverses TEXT,
-        hold_id TEXT,
         seq INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ledger_transfers_debit ON ledger_transfers (debit, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_transfers_credit ON ledger_transfers (credit, seq)",
+    "CREATE INDEX IF NOT EXISTS ledger_transfers_seq ON ledger_transfers (seq)",
     """CREATE TABLE IF NOT EXISTS ledger_holds (
         hold_id TEXT PRIMARY KEY,
         debit TEXT NOT NULL,
         credit TEXT NOT NULL,
         amount INTEGER NOT NULL,
         unit TEXT NOT NULL,
+        code TEXT NOT NULL,
+        memo TEXT NOT NULL,
+        details TEXT NOT NULL,
         status TEXT NOT NULL,
         expires_at TEXT,
         posted INTEGER NOT NULL DEFAULT 0,
         seq INTEGER NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ledger_holds_due ON ledger_holds (status, expires_at)",
+    """CREATE TABLE IF NOT EXISTS ledger_facts (
+        seq INTEGER PRIMARY KEY,
+        fact_type TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        data TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS ledger_facts_subject ON ledger_facts (fact_type, subject, seq)",
 ]
 
 APPEND_ONLY_TABLES = ("ledger_chain", "ledger_requests")
@@ -143,7 +158,10 @@ class WriteSet:
     transfers: list[tuple[EventKey, tuple]] = field(default_factory=list)
     holds: list[tuple[EventKey, tuple]] = field(default_factory=list)
     hold_updates: list[tuple[EventKey, str, str, int]] = field(default_factory=list)
+    facts: list[tuple[EventKey, tuple]] = field(default_factory=list)
     must_be_empty: list[str] = field(default_factory=list)
+    #: Called with the cursor after every row is written: the plugins' in-transaction checks.
+    checks: list[Callable[[Any], None]] = field(default_factory=list)
     request: Optional[RequestRecord] = None
     #: Builds the command's result once sequence numbers are known (inside the transaction,
     #: so a request id's stored result is exactly what the first caller got back).
@@ -160,7 +178,7 @@ class WriteSet:
         for account in self.must_be_empty:
             self._check_empty(c, account)
         for key, values in self.schemes:
-            c.execute("INSERT INTO ledger_schemes VALUES (?, ?, ?, ?, ?, ?)", (*values, seqs[key]))
+            c.execute("INSERT INTO ledger_schemes VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*values, seqs[key]))
         for key, (account, scheme, unit, owner, floor, ceiling) in self.accounts:
             c.execute(
                 "INSERT INTO ledger_accounts VALUES (?, ?, ?, ?, ?, ?, 0, ?)",
@@ -175,7 +193,9 @@ class WriteSet:
         for key, values in self.transfers:
             c.execute("INSERT INTO ledger_transfers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, seqs[key]))
         for key, values in self.holds:
-            c.execute("INSERT INTO ledger_holds VALUES (?, ?, ?, ?, ?, 'held', ?, 0, ?)", (*values, seqs[key]))
+            c.execute("INSERT INTO ledger_holds VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, 0, ?)", (*values, seqs[key]))
+        for key, values in self.facts:
+            c.execute("INSERT INTO ledger_facts VALUES (?, ?, ?, ?, ?)", (seqs[key], *values))
         for key, hold_id, status, posted in self.hold_updates:
             c.execute(
                 "UPDATE ledger_holds SET status = ?, posted = ?, seq = ? WHERE hold_id = ?",
@@ -184,6 +204,8 @@ class WriteSet:
         rules: dict[str, tuple] = {}
         for posting in self.postings:
             self._post(c, posting, seqs[posting.event], rules)
+        for check in self.checks:
+            check(c)
 
     def _record_request(self, c: Any) -> None:
         req = self.request

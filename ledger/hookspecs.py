@@ -1,0 +1,143 @@
+"""The plugin author's reference: every hook a credit-scheme plugin can implement.
+
+A plugin is a module (or object) with functions decorated ``@ledger.hookimpl`` whose
+names are the hooks below. It is found through the ``ledger.plugins`` entry-point
+group or passed explicitly as ``Ledger(..., plugins=[module])``. Every ``Ledger`` has
+its own plugin manager; nothing is registered globally. A misspelled hook name is an
+error when the plugins are loaded, never a silent no-op.
+
+Where each hook runs, in the life of one command::
+
+    validate input (marshmallow) -> decide: ledger_validate_command (per item)
+                                            ledger_before_commit (per item; may add items)
+    ---- write transaction (SQLite write lock held) ----------------------------------
+    insert events, chain leaves, move balances, check limits
+                                 -> ledger_check_transaction (sees the new balances)
+    ---- commit -----------------------------------------------------------------------
+                                 -> ledger_after_commit
+
+A :class:`ledger.RuleViolation` raised from the first three vetoes the command: nothing
+is written. Any *other* exception raised there rolls everything back too and reaches
+the caller as :class:`ledger.PluginError` naming the plugin and the hook. Exceptions
+in ``ledger_after_commit`` are logged and never undo what was committed.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Optional
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+
+    from .ledger import Ledger
+    from .plugins import Command, Exporter, FactType, SchemeType, TransactionView
+
+PROJECT = "ledger"
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def ledger_register_schemes() -> list[SchemeType]:
+    """Declare the kinds of credit scheme this plugin provides.
+
+    Called once when the plugins are loaded. A :class:`ledger.SchemeType` names the
+    ``kind`` (e.g. ``"time_bank"``), its default ``unit``, smallest ``step`` and default
+    account ``floor``/``ceiling``. A community then registers a scheme of that kind with
+    ``Ledger.register_scheme(name, unit, kind=...)``; defaults it leaves out come from
+    the type. Two plugins declaring one kind is an error at load time.
+
+    :return: a list of ``SchemeType`` (may be empty).
+    """
+
+
+@hookspec
+def ledger_register_fact_types() -> list[FactType]:
+    """Declare the kinds of fact (non-monetary events) this plugin records.
+
+    A fact is a chained event such as a service catalogue, a rate table or a campaign
+    launch: ``Ledger.record_fact(fact_type, subject, data)``. A :class:`ledger.FactType`
+    names the versioned type (``"time_bank.catalogue.v1"``) and a marshmallow schema that
+    validates ``data`` before anything is written. Recording a fact of an undeclared
+    type is refused.
+
+    :return: a list of ``FactType`` (may be empty).
+    """
+
+
+@hookspec
+def ledger_validate_command(ledger: Ledger, command: Command) -> None:
+    """Check a command against the plugin's rules before it is written.
+
+    Called for every command, and for every item of a batch, after input validation and
+    after the core's own checks (accounts exist, units match), before any event exists.
+    Runs outside the write transaction and sees the ledger as of the last commit: read
+    it with the ``Ledger`` query methods. Limits that depend on balances belong in
+    ``ledger_check_transaction``, which cannot race another writer.
+
+    Look at ``command.name``, ``command.args`` and ``command.schemes`` (the scheme of
+    every account involved, with its ``kind``) and ignore commands that are not yours.
+
+    :param ledger: the ledger the command is for (queries only; never write from here).
+    :param command: what is about to happen.
+    :raise ledger.RuleViolation: to refuse it, with the rule's name and a message that
+        says by how much (``"exchange of 540 minutes is over the bank's maximum of 480
+        by 60"``). Every plugin's hook runs until one raises.
+    """
+
+
+@hookspec
+def ledger_before_commit(ledger: Ledger, command: Command) -> Optional[list[dict[str, Any]]]:
+    """Add movements that must commit atomically with the command (a fee, a match).
+
+    Called per command item after ``ledger_validate_command`` passed. Return batch items
+    (``{"type": "transfer" | "hold" | "post" | "void", ...}``, the same dicts
+    ``Ledger.batch`` takes) and they are decided, validated (with
+    ``command.added_by`` set to your plugin's name) and written in the same transaction;
+    if any of them fails, the whole command fails. Items you add do not trigger
+    ``ledger_before_commit`` again.
+
+    :return: a list of batch item dicts, or ``None``.
+    """
+
+
+@hookspec
+def ledger_check_transaction(view: TransactionView) -> None:
+    """Check invariants inside the write transaction, after balances have moved.
+
+    The writer is serialised here (SQLite's write lock is held), so what you read through
+    ``view.balance(account)`` cannot change under you. ``view.commands`` lists the
+    commands being written. Keep it quick: every writer waits for you.
+
+    :raise ledger.RuleViolation: to roll the whole command back.
+    """
+
+
+@hookspec
+def ledger_after_commit(ledger: Ledger, command: Command, result: dict[str, Any]) -> None:
+    """React to a committed command (notify, enqueue a job).
+
+    Called once per top-level command after its transaction committed, with the result
+    as a dict. An exception here is logged on the ``ledger.plugins`` logger and the
+    committed command stands; the caller still gets its result.
+    """
+
+
+@hookspec
+def ledger_register_exporters() -> list[Exporter]:
+    """Declare export formats (CSV, a SQLite database, an IATI file ...).
+
+    :return: a list of :class:`ledger.Exporter`; ``Ledger.exporters()`` collects them.
+    """
+
+
+@hookspec
+def ledger_register_commands(cli: click.Group) -> None:
+    """Add sub-commands to the ``ledger`` command line, e.g. a ``time-bank`` group.
+
+    Called when the CLI starts. Use ``ledger.cli.db_option``, ``ledger.cli.output_options``,
+    ``ledger.cli.open_ledger`` and ``ledger.cli.emit`` so your commands take ``--db`` and
+    ``--json`` and print errors like the built-in ones.
+    """

@@ -1,0 +1,208 @@
+"""Loading plugins and calling their hooks, one plugin manager per ``Ledger``.
+
+Hooks are called one implementation at a time (not through pluggy's combined call)
+so an exception can be attributed: a ``RuleViolation`` is a veto and passes through
+with the plugin's name filled in; anything else becomes ``PluginError(plugin, hook)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
+
+import pluggy
+from marshmallow import Schema
+
+from . import hookspecs
+from .errors import PluginError, RuleViolation
+from .results import Balance, SchemeInfo
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+
+ENTRY_POINT_GROUP = "ledger.plugins"
+log = logging.getLogger("ledger.plugins")
+
+
+@dataclass(frozen=True)
+class SchemeType:
+    """A kind of credit scheme a plugin provides, with the defaults a new scheme of it gets.
+
+    ``step``: every amount in such a scheme is a multiple of it (15 for a time bank that
+    records quarter hours). ``floor``/``ceiling``: default account limits (``None`` =
+    unlimited).
+    """
+
+    kind: str
+    unit: str
+    step: int = 1
+    floor: Optional[int] = 0
+    ceiling: Optional[int] = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class FactType:
+    """A kind of non-monetary fact, validated by ``schema`` (a marshmallow ``Schema`` class)."""
+
+    name: str
+    schema: type[Schema]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Exporter:
+    """An export format: ``export(ledger, out_dir, public)`` writes files and returns their paths."""
+
+    name: str
+    description: str
+    export: Callable[[Ledger, Path, bool], list[Path]]
+
+
+@dataclass(frozen=True)
+class Command:
+    """What a hook is told about a command (or one item of a batch).
+
+    ``name``: ``transfer``, ``hold``, ``post``, ``void``, ``reverse``, ``open_account``,
+    ``register_scheme``, ``change_limits``, ``close_account`` or ``record_fact``.
+    ``args``: its validated arguments (for ``post``/``void`` also ``debit``, ``credit``,
+    ``held`` and ``code``/``details`` of the hold). ``schemes``: the scheme of every account
+    involved, by account id. ``added_by``: the plugin that added this item in
+    ``ledger_before_commit``, else ``None``.
+    """
+
+    name: str
+    args: Mapping[str, Any]
+    schemes: Mapping[str, SchemeInfo] = field(default_factory=dict)
+    added_by: Optional[str] = None
+
+    def kinds(self) -> set[str]:
+        """The scheme kinds this command touches: test ``"time_bank" in command.kinds()``."""
+        return {s.kind for s in self.schemes.values()}
+
+
+class TransactionView:
+    """A plugin's window into the write transaction (``ledger_check_transaction``)."""
+
+    def __init__(self, cursor: Any, commands: list[Command]) -> None:
+        self._cursor = cursor
+        self.commands = commands
+
+    def balance(self, account: str) -> Balance:
+        """The account's totals including what this transaction has moved so far."""
+        self._cursor.execute(
+            "SELECT b.unit, debits_posted, credits_posted, debits_pending, credits_pending, b.seq "
+            "FROM ledger_balances b WHERE account = ?",
+            (account,),
+        )
+        row = self._cursor.fetchone()
+        if row is None:
+            from .errors import UnknownAccount
+
+            raise UnknownAccount(account)
+        return Balance(account, *row)
+
+
+class PluginHost:
+    """The plugins of one ``Ledger`` (or of one CLI run), loaded once."""
+
+    def __init__(self, plugins: Iterable[Any] = (), *, load_entrypoints: bool = True) -> None:
+        self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self.pm.add_hookspecs(hookspecs)
+        if load_entrypoints:
+            try:
+                self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+            except Exception as exc:  # a broken installed plugin must name itself
+                raise PluginError("(entry point)", "load", exc) from exc
+        for plugin in plugins:
+            if not self.pm.is_registered(plugin):
+                self.pm.register(plugin)
+        try:
+            self.pm.check_pending()
+        except pluggy.PluginValidationError as exc:
+            raise PluginError(
+                exc.plugin if isinstance(exc.plugin, str) else self._name(exc.plugin), "load", exc
+            ) from None
+        self.scheme_types = self._collect("ledger_register_schemes", "kind")
+        self.fact_types = self._collect("ledger_register_fact_types", "name")
+
+    def _name(self, plugin: Any) -> str:
+        return self.pm.get_name(plugin) or getattr(plugin, "__name__", repr(plugin))
+
+    def _collect(self, hook: str, key: str) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        owners: dict[str, str] = {}
+        for name, items in self.call(hook):
+            for item in items or ():
+                ident = getattr(item, key)
+                if ident in found:
+                    raise PluginError(name, hook, ValueError(f"{key} {ident!r} is already declared by {owners[ident]}"))
+                found[ident], owners[ident] = item, name
+        return found
+
+    def call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call every implementation of ``hook``; return ``(plugin name, result)`` pairs."""
+        results = []
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            try:
+                result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except RuleViolation as veto:
+                veto.plugin = veto.plugin or impl.plugin_name
+                raise
+            except Exception as exc:
+                raise PluginError(impl.plugin_name, hook, exc) from exc
+            results.append((impl.plugin_name, result))
+        return results
+
+    def has(self, hook: str) -> bool:
+        return bool(getattr(self.pm.hook, hook).get_hookimpls())
+
+    def notify(self, hook: str, **kwargs: Any) -> None:
+        """Call every implementation; log (never raise) what fails. For after-commit hooks."""
+        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+            try:
+                impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+            except Exception:
+                log.exception("plugin %s failed in %s; the committed command stands", impl.plugin_name, hook)
+
+    def exporters(self) -> dict[str, Exporter]:
+        return self._collect("ledger_register_exporters", "name")
+
+    def describe(self) -> list[dict[str, Any]]:
+        """Each loaded plugin: name, distribution and version (if installed), what it declares."""
+        dists = {self._name(plugin): dist for plugin, dist in self.pm.list_plugin_distinfo()}
+        rows = []
+        for name, plugin in sorted(self.pm.list_name_plugin()):
+            dist = dists.get(name)
+            rows.append(
+                {
+                    "plugin": name,
+                    "distribution": dist.metadata["name"] if dist else None,
+                    "version": dist.version if dist else _module_version(plugin),
+                    "schemes": sorted(
+                        k for k, t in self.scheme_types.items() if self._declares(plugin, "ledger_register_schemes", t)
+                    ),
+                    "facts": sorted(
+                        k for k, t in self.fact_types.items() if self._declares(plugin, "ledger_register_fact_types", t)
+                    ),
+                }
+            )
+        return rows
+
+    def _declares(self, plugin: Any, hook: str, item: Any) -> bool:
+        impl = getattr(plugin, hook, None)
+        return impl is not None and item in (impl() or ())
+
+
+def _module_version(plugin: Any) -> Optional[str]:
+    module = getattr(plugin, "__name__", "").split(".")[0]
+    try:
+        return metadata.version(module) if module else None
+    except metadata.PackageNotFoundError:
+        return getattr(plugin, "__version__", None)
+
+
+__all__ = ["Command", "Exporter", "FactType", "PluginHost", "SchemeType", "TransactionView"]

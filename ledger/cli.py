@@ -22,6 +22,7 @@ import click
 from click.core import ParameterSource
 
 from . import Ledger, LedgerError
+from .plugins import PluginHost
 from .results import Record
 
 DEFAULT_DB = "ledger.db"
@@ -50,7 +51,30 @@ def one_line_errors() -> Iterator[None]:
 
 
 class LedgerGroup(click.Group):
-    """The root group: every error raised below it, in any sub-group, becomes one line."""
+    """The root group: every error raised below it, in any sub-group, becomes one line.
+
+    Plugin sub-commands (``ledger_register_commands``) are added the first time click
+    looks a command up, not at import: ``--help`` of a built-in stays fast and tests
+    that import the CLI do not load installed plugins.
+    """
+
+    _plugins_loaded = False
+
+    def _load_plugin_commands(self) -> None:
+        if self._plugins_loaded:
+            return
+        self._plugins_loaded = True
+        with one_line_errors():
+            PluginHost().call("ledger_register_commands", cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        self._load_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> Optional[click.Command]:
+        if cmd_name not in self.commands:
+            self._load_plugin_commands()
+        return super().get_command(ctx, cmd_name)
 
     def make_context(self, info_name: Optional[str], args: list[str], parent: Any = None, **extra: Any) -> Any:
         with one_line_errors():
@@ -529,6 +553,17 @@ def history(db: str, as_json: bool, account: str, after: Optional[int], limit: i
     emit(page.entries, as_json)
     if page.next is not None:
         click.echo(f"more: --after {page.next}", err=True)
+
+
+@cli.command("plugins")
+@output_options
+def plugins_command(as_json: bool) -> None:
+    """Loaded plugins: their distribution, version, scheme kinds and fact types."""
+    rows = PluginHost().describe()
+    if rows or as_json:
+        emit(rows, as_json)
+    else:
+        click.echo("no plugins installed (see docs/plugins.md)")
 
 
 def main() -> None:

@@ -19,12 +19,14 @@ The public API, all importable from ``ledger``:
 Amounts are integers in the unit's smallest step; floats are refused.
 """
 
+from .checkpoints import SignedCheckpoint
 from .errors import (
     AccountClosed,
     AccountExists,
     AccountNotEmpty,
     AlreadyReversed,
     ChainBroken,
+    CheckpointRefused,
     ConcurrencyConflict,
     DuplicateRequest,
     FloatRefused,
@@ -33,6 +35,7 @@ from .errors import (
     IdExists,
     InsufficientFunds,
     KeyFileExists,
+    KeyFileMissing,
     LedgerError,
     LedgerExists,
     LedgerNotInitialised,
@@ -68,6 +71,9 @@ from .results import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointRefused",
+    "KeyFileMissing",
+    "SignedCheckpoint",
     "Command",
     "Exporter",
     "FactResult",

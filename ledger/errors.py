@@ -224,6 +224,20 @@ class UnknownSchemeKind(LedgerError):
         super().__init__(f"scheme kind {kind!r} is not provided by any loaded plugin")
 
 
+class KeyFileMissing(LedgerError):
+    def __init__(self, path: str) -> None:
+        self.path = path
+        super().__init__(f"signing key file {path} is missing; checkpoints are signed with the key 'ledger init' wrote")
+
+
+class CheckpointRefused(LedgerError):
+    """The signer will not sign: the tree does not extend the last checkpoint it signed."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"checkpoint refused: {reason}")
+
+
 class ChainBroken(LedgerError):
     """``Ledger.verify(raise_on_error=True)`` found the first bad sequence number."""
 

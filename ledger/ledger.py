@@ -33,6 +33,7 @@ from .errors import (
 )
 from .keys import create_key_file, key_path_for
 from .plugins import Command, Exporter, PluginHost
+from .proofs import Proofs
 from .queries import Queries
 from .results import AccountInfo, FactResult, HoldResult, Record, SchemeInfo, TransferResult
 from .store.chain import TS_FORMAT
@@ -52,7 +53,7 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Ledger(Queries):
+class Ledger(Queries, Proofs):
     """A hash-chained double-entry ledger in one SQLite file.
 
     ``Ledger(db)`` opens an existing ledger; ``Ledger(db, create=True)`` creates it
@@ -95,14 +96,6 @@ class Ledger(Queries):
         else:
             self.close()
             raise LedgerNotInitialised(self.db)
-
-    @property
-    def public_key(self) -> str:
-        """The C2SP verifier key named in genesis: what an auditor checks checkpoints against."""
-        rows = self._rows(
-            "SELECT e.state FROM ledger_chain c JOIN stored_events e ON e.rowid = c.notification_id WHERE c.seq = 0"
-        )
-        return json.loads(bytes(rows[0][0]))["public_key"]
 
     @classmethod
     def init(cls, db: str, ledger_id: Optional[str] = None, **kwargs: Any) -> Ledger:

@@ -167,6 +167,10 @@ class RecordFactSchema(Schema):
     request_id = Id(load_default=None)
 
 
+class RotateKeySchema(Schema):
+    request_id = Id(load_default=None)
+
+
 class ExpireSchema(Schema):
     now = AwareDateTime(required=True)
     limit = StrictInt(load_default=500, validate=validate.Range(1, 10_000))

@@ -20,6 +20,12 @@ class Genesis(Aggregate):
         public_key: str
         format: int
 
+    class KeyRotated(Aggregate.Event):
+        TOPIC = "ledger.key.rotated.v1"
+        new_public_key: str
+        effective_size: int
+        signature: str
+
     @staticmethod
     def create_id(ledger_id: str) -> UUID:
         return stream_id("genesis", ledger_id)
@@ -29,3 +35,7 @@ class Genesis(Aggregate):
         self.ledger_id = ledger_id
         self.public_key = public_key
         self.format = format
+
+    @event(KeyRotated)
+    def rotate_key(self, new_public_key: str, effective_size: int, signature: str) -> None:
+        self.public_key = new_public_key

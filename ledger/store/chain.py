@@ -15,6 +15,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from ledger_audit import GENESIS_PREV, GENESIS_TYPE, body_hash, leaf_hash, make_leaf, parse_canonical
+from ledger_audit.rfc6962 import hash_children
 
 from ..errors import LedgerError
 
@@ -53,6 +54,8 @@ class ChainWriter:
     select_head = "SELECT seq, hash, ts FROM ledger_chain ORDER BY seq DESC LIMIT 1"
     select_ledger = "SELECT leaf FROM ledger_chain WHERE seq = 0"
     insert_leaf = "INSERT INTO ledger_chain (seq, notification_id, ts, leaf, hash) VALUES (?, ?, ?, ?, ?)"
+    select_node = "SELECT hash FROM ledger_tree WHERE level = ? AND idx = ?"
+    insert_node = "INSERT INTO ledger_tree (level, idx, hash) VALUES (?, ?, ?)"
 
     def __init__(self, clock: Callable[[], str] = utc_now_ts) -> None:
         self.clock = clock
@@ -74,6 +77,7 @@ class ChainWriter:
         ts = max(self.clock(), last_ts)
         rows = []
         params = []
+        nodes: dict[tuple[int, int], bytes] = {}
         for event, nid in zip(events, notification_ids):
             seq += 1
             leaf = make_leaf(
@@ -87,11 +91,33 @@ class ChainWriter:
                 body_hash=body_hash(event.state),
             )
             digest = leaf_hash(leaf)
+            self._grow_tree(cursor, seq, digest, bytes.fromhex(prev), nodes)
             prev = digest.hex()
             rows.append(ChainedRow(seq, ts, event.originator_id, event.originator_version, event.topic, leaf, digest))
             params.append((seq, nid, ts, leaf, digest))
         cursor.executemany(self.insert_leaf, params)
+        cursor.executemany(self.insert_node, [(level, idx, h) for (level, idx), h in nodes.items()])
         return rows
+
+    def _grow_tree(self, cursor: Any, seq: int, digest: bytes, left_leaf: bytes, nodes: dict) -> None:
+        """Store the root of every complete aligned subtree that leaf ``seq`` completes.
+
+        Level 0 is the leaf hashes (kept in ``ledger_chain``); a node at level L, index i
+        is MTH of leaves [i * 2^L, (i + 1) * 2^L). Appending is O(1) amortised, and
+        any root or proof then needs O(log n) node reads (``ledger.merkle``).
+        """
+        level, idx, node = 0, seq, digest
+        while idx % 2 == 1:
+            if level == 0:
+                left = left_leaf
+            else:
+                left = nodes.get((level, idx - 1))
+                if left is None:
+                    cursor.execute(self.select_node, (level, idx - 1))
+                    left = bytes(cursor.fetchone()[0])
+            node = hash_children(left, node)
+            level, idx = level + 1, idx // 2
+            nodes[(level, idx)] = node
 
     @staticmethod
     def _genesis_ledger_id(event: StoredEvent) -> str:

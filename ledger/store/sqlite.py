@@ -66,6 +66,21 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             self._all_readers.append(conn)
         return conn.execute(sql, params).fetchall()
 
+    def insert_checkpoint(self, size: int, root: bytes, note: str, signed_at: str) -> None:
+        """Keep a signed checkpoint beside the chain (idempotent for an identical note)."""
+        with self.datastore.get_connection(commit=True) as conn:
+            raw: sqlite3.Connection = conn._sqlite_conn
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                raw.execute(
+                    "INSERT OR IGNORE INTO ledger_checkpoints VALUES (?, ?, ?, ?)", (size, root, note, signed_at)
+                )
+                raw.commit()
+            except BaseException:
+                if raw.in_transaction:
+                    raw.rollback()
+                raise
+
     def close_readers(self) -> None:
         for conn in self._all_readers:
             conn.close()

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 from uuid import UUID
 
+from eventsourcing import persistence as es
+
 from ..errors import AccountClosed, AccountNotEmpty, InsufficientFunds, LimitExceeded, UnknownAccount
 from .chain import ChainedRow
 
@@ -29,6 +31,18 @@ SCHEMA = [
         leaf BLOB NOT NULL,
         hash BLOB NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS ledger_chain_ts ON ledger_chain (ts)",
+    """CREATE TABLE IF NOT EXISTS ledger_tree (
+        level INTEGER NOT NULL,
+        idx INTEGER NOT NULL,
+        hash BLOB NOT NULL,
+        PRIMARY KEY (level, idx)) WITHOUT ROWID""",
+    """CREATE TABLE IF NOT EXISTS ledger_checkpoints (
+        size INTEGER PRIMARY KEY,
+        root BLOB NOT NULL,
+        note TEXT NOT NULL,
+        signed_at TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS ledger_personal (
+        seq INTEGER PRIMARY KEY)""",
     """CREATE TABLE IF NOT EXISTS ledger_requests (
         request_id TEXT PRIMARY KEY,
         command TEXT NOT NULL,
@@ -113,7 +127,7 @@ SCHEMA = [
     "CREATE INDEX IF NOT EXISTS ledger_facts_subject ON ledger_facts (fact_type, subject, seq)",
 ]
 
-APPEND_ONLY_TABLES = ("ledger_chain", "ledger_requests")
+APPEND_ONLY_TABLES = ("ledger_chain", "ledger_tree", "ledger_checkpoints", "ledger_requests")
 
 
 @dataclass(frozen=True)
@@ -159,6 +173,11 @@ class WriteSet:
     holds: list[tuple[EventKey, tuple]] = field(default_factory=list)
     hold_updates: list[tuple[EventKey, str, str, int]] = field(default_factory=list)
     facts: list[tuple[EventKey, tuple]] = field(default_factory=list)
+    #: Events whose body depends on the sequence number they will get (a key rotation
+    #: signs its effective size): if another writer got there first, the save must be
+    #: decided again, so a mismatch raises the same conflict a stream race does.
+    expected_seqs: dict[EventKey, int] = field(default_factory=dict)
+    personal: list[EventKey] = field(default_factory=list)
     must_be_empty: list[str] = field(default_factory=list)
     #: Called with the cursor after every row is written: the plugins' in-transaction checks.
     checks: list[Callable[[Any], None]] = field(default_factory=list)
@@ -171,7 +190,11 @@ class WriteSet:
 
     def apply(self, c: Any, rows: Sequence[ChainedRow]) -> None:
         seqs = {(r.originator_id, r.originator_version): r.seq for r in rows}
+        for key, expected in self.expected_seqs.items():
+            if seqs[key] != expected:
+                raise es.IntegrityError(f"event planned for seq {expected} would get seq {seqs[key]}")
         self.last_seq = rows[-1].seq
+        c.executemany("INSERT INTO ledger_personal VALUES (?)", [(seqs[k],) for k in self.personal])
         self.result = self.finish(seqs) if self.finish is not None else {"seq": self.last_seq}
         if self.request is not None:
             self._record_request(c)

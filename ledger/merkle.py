@@ -1,0 +1,80 @@
+"""Roots and proofs over the ledger's stored Merkle nodes (RFC 6962 / RFC 9162 §2.1).
+
+The chained recorder stores the root of every complete aligned subtree as leaves are
+appended (``ledger_tree``; level 0 is ``ledger_chain.hash``). Any range the RFC's
+recursion visits is either such a subtree (one read) or splits into O(log n) of them,
+so a root or a proof at any size costs O(log n) reads and no replay.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from ledger_audit.rfc6962 import EMPTY_ROOT, hash_children
+
+from .errors import ValidationError
+
+Reader = Callable[[int, int], bytes]
+
+
+def _split(n: int) -> int:
+    """The largest power of two smaller than n (n > 1)."""
+    return 1 << ((n - 1).bit_length() - 1)
+
+
+class MerkleView:
+    """Roots and proofs for a tree whose nodes ``node(level, index)`` returns."""
+
+    def __init__(self, node: Reader, size: int) -> None:
+        self.node = node
+        self.size = size
+
+    def _check(self, name: str, value: int, low: int, high: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise ValidationError("merkle", {name: [f"must be an integer from {low} to {high}."]})
+
+    def _root(self, start: int, end: int) -> bytes:
+        n = end - start
+        if n & (n - 1) == 0 and start % n == 0:
+            return self.node(n.bit_length() - 1, start // n)
+        k = _split(n)
+        return hash_children(self._root(start, start + k), self._root(start + k, end))
+
+    def root(self, size: int) -> bytes:
+        """MTH of the first ``size`` leaves."""
+        self._check("size", size, 0, self.size)
+        return EMPTY_ROOT if size == 0 else self._root(0, size)
+
+    def inclusion_proof(self, index: int, size: int) -> list[bytes]:
+        """RFC 9162 §2.1.3.1 PATH(index, D[0:size])."""
+        self._check("size", size, 1, self.size)
+        self._check("seq", index, 0, size - 1)
+        proof: list[bytes] = []
+        start, end = 0, size
+        while end - start > 1:
+            k = _split(end - start)
+            if index < start + k:
+                proof.append(self._root(start + k, end))
+                end = start + k
+            else:
+                proof.append(self._root(start, start + k))
+                start = start + k
+        return proof[::-1]
+
+    def consistency_proof(self, old: int, new: int) -> list[bytes]:
+        """RFC 9162 §2.1.4.1 PROOF(old, D[0:new]); ``0 < old <= new``."""
+        self._check("new_size", new, 1, self.size)
+        self._check("old_size", old, 1, new)
+        proof: list[bytes] = []
+        start, end, m, complete = 0, new, old, True
+        while m != end - start:
+            k = _split(end - start)
+            if m <= k:
+                proof.append(self._root(start + k, end))
+                end = start + k
+            else:
+                proof.append(self._root(start, start + k))
+                start, m, complete = start + k, m - k, False
+        if not complete:
+            proof.append(self._root(start, end))
+        return proof[::-1]

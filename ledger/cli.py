@@ -290,6 +290,67 @@ def verify(db: str, as_json: bool) -> None:
 @cli.command()
 @db_option()
 @output_options
+def checkpoint(db: str, as_json: bool) -> None:
+    """Sign a checkpoint of the whole ledger (Ledger.checkpoint); prints the signed note."""
+    with open_ledger(db) as ledger:
+        signed = ledger.checkpoint()
+    if as_json:
+        emit(signed.to_dict(), as_json)
+    else:
+        click.echo(signed.note, nl=False)
+
+
+@cli.command("export")
+@click.option("--out", required=True, type=click.Path(file_okay=False), help="A new or empty directory.")
+@click.option("--private", is_flag=True, help="Keep personal bodies (an internal export, not for publication).")
+@click.option("--format", "formats", multiple=True, help="Only these exporters (repeatable); default: all.")
+@db_option()
+@output_options
+def export_command(out: str, private: bool, formats: tuple[str, ...], db: str, as_json: bool) -> None:
+    """Write the auditor's export directory (Ledger.export): leaves, bodies, checkpoint, exporters."""
+    with open_ledger(db) as ledger:
+        emit(ledger.export(out, public=not private, formats=list(formats) or None).to_dict(), as_json)
+
+
+@cli.command()
+@click.argument("seq", type=int)
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the receipt here instead of printing it.")
+@db_option()
+@output_options
+def receipt(seq: int, out: Optional[str], db: str, as_json: bool) -> None:
+    """A donor's receipt: proof that event SEQ is in the signed ledger (Ledger.receipt). Always JSON."""
+    with open_ledger(db) as ledger:
+        text = json.dumps(ledger.receipt(seq), indent=1, ensure_ascii=False) + "\n"
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@click.argument("old_size", type=int)
+@click.argument("new_size", type=int, required=False)
+@db_option()
+@output_options
+def consistency(old_size: int, new_size: Optional[int], db: str, as_json: bool) -> None:
+    """Proof that the ledger's tree extends its tree of OLD_SIZE events (Ledger.consistency). Always JSON."""
+    with open_ledger(db) as ledger:
+        click.echo(json.dumps(ledger.consistency(old_size, new_size), indent=1))
+
+
+@cli.command("rotate-key")
+@request_id_option
+@db_option()
+@output_options
+def rotate_key(request_id: Optional[str], db: str, as_json: bool) -> None:
+    """Hand checkpoint signing to a new key, recorded in the chain (Ledger.rotate_key)."""
+    with open_ledger(db) as ledger:
+        emit(ledger.rotate_key(request_id=request_id), as_json)
+
+
+@cli.command()
+@db_option()
+@output_options
 def totals(db: str, as_json: bool) -> None:
     """Sum of balances per unit, 0 when sound (Ledger.unit_totals)."""
     with open_ledger(db) as ledger:

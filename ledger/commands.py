@@ -184,6 +184,8 @@ class Planner:
         )
         account = Account(account_id=row[0], scheme=row[1], unit=row[2], owner=row[3], floor=floor, ceiling=ceiling)
         plan.ws.accounts.append((plan.add(account), row))
+        if args.get("personal") if args.get("personal") is not None else bool(args["owner"]):
+            plan.ws.personal.append(key(account))
         info = dict(zip(("account", "scheme", "unit", "owner", "floor", "ceiling"), row), closed=False)
         plan.results.append((key(account), "account", info))
         self._extend(plan, command)
@@ -250,6 +252,8 @@ class Planner:
         else:
             fact.revise(data=data)
         k = plan.add(fact)
+        if args["personal"]:
+            plan.ws.personal.append(k)
         plan.ws.facts.append((k, (fact_type.name, args["subject"], fact.version, encoded)))
         result = {"fact_type": fact_type.name, "subject": args["subject"], "version": fact.version, "data": data}
         plan.results.append((k, "fact", result))
@@ -319,6 +323,8 @@ class Planner:
         command = self._vet(plan, name, {**fields, "reverses": reverses}, schemes, added_by)
         transfer = Transfer(**fields, request_id=args.get("request_id"), reverses=reverses)
         k = plan.add(transfer)
+        if args.get("personal"):
+            plan.ws.personal.append(k)
         plan.move(
             k,
             "reversal" if reverses else "transfer",
@@ -363,6 +369,8 @@ class Planner:
         hold = Hold(**fields, expires_at=deadline, request_id=args.get("request_id"))
         plan.holds[hid] = hold
         k = plan.add(hold)
+        if args.get("personal"):
+            plan.ws.personal.append(k)
         plan.move(k, "hold", hid, hold.debit, hold.credit, hold.memo, pending=hold.amount)
         expires = self.ledger._ts(deadline) if deadline else None
         row = (hid, hold.debit, hold.credit, hold.amount, unit, hold.code, hold.memo, as_json(hold.details), expires)

@@ -31,6 +31,8 @@ from .errors import (
     LedgerNotInitialised,
     ValidationError,
 )
+from .export import ExportResult
+from .export import export as export_directory
 from .keys import create_key_file, key_path_for
 from .plugins import Command, Exporter, PluginHost
 from .proofs import Proofs
@@ -268,8 +270,16 @@ class Ledger(Queries, Proofs):
         return FactResult.from_dict(self._execute("record_fact", args, lambda: self._planner.record_fact(args)))
 
     def exporters(self) -> dict[str, Exporter]:
-        """Export formats declared by the loaded plugins, by name."""
+        """Export formats declared by the loaded plugins (and the built-in ``sqlite``, ``csv``), by name."""
         return self.plugins.exporters()
+
+    def export(self, out: str, *, public: bool = True, formats: Optional[list[str]] = None) -> ExportResult:
+        """Sign a checkpoint of the ledger and write the auditor's export directory ``out``.
+
+        ``public`` withholds bodies marked personal (the chain still verifies);
+        ``formats`` picks exporters (default: all). See docs/chain-spec.md §8.
+        """
+        return export_directory(self, Path(out), public=public, formats=formats)
 
     def _load_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not items:

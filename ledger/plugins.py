@@ -117,6 +117,9 @@ class PluginHost:
                 self.pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
             except Exception as exc:  # a broken installed plugin must name itself
                 raise PluginError("(entry point)", "load", exc) from exc
+        from . import exporters  # the built-in exporters are a plugin like any other
+
+        self.pm.register(exporters, name="ledger.exporters")
         for plugin in plugins:
             if not self.pm.is_registered(plugin):
                 self.pm.register(plugin)

@@ -140,6 +140,8 @@ class OpenAccountSchema(Schema):
     # Absent means "the scheme's default"; explicit None means "no limit".
     floor = StrictInt(allow_none=True, validate=validate.Range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER))
     ceiling = StrictInt(allow_none=True, validate=validate.Range(-MAX_SAFE_INTEGER, MAX_SAFE_INTEGER))
+    # None: personal exactly when an owner name is given (names stay out of public exports).
+    personal = fields.Boolean(load_default=None, allow_none=True)
     request_id = Id(load_default=None)
 
 
@@ -164,6 +166,7 @@ class RecordFactSchema(Schema):
     )
     subject = Id(required=True)
     data = Details(required=True)
+    personal = fields.Boolean(load_default=False)
     request_id = Id(load_default=None)
 
 
@@ -196,6 +199,7 @@ class MovementSchema(Schema):
     code = Text(64, load_default="")
     memo = Text(1000, load_default="")
     details = Details(load_default=dict)
+    personal = fields.Boolean(load_default=False)
     request_id = Id(load_default=None)
 
     @validates_schema

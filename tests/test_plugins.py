@@ -6,7 +6,7 @@ import logging
 
 import pytest
 from conftest import dump
-from plugins import fees, misspelled, rules
+from example_plugins import fees, misspelled, rules
 
 from ledger import (
     InsufficientFunds,
@@ -50,7 +50,7 @@ def test_a_veto_names_rule_and_plugin_and_writes_nothing(shop, db_path):
     before = dump(db_path)
     with pytest.raises(RuleViolation) as err:
         shop.transfer("coop:issuer", "ana", 150)
-    assert (err.value.rule, err.value.plugin) == ("max_transfer", "plugins.rules")
+    assert (err.value.rule, err.value.plugin) == ("max_transfer", "example_plugins.rules")
     assert str(err.value) == "rule 'max_transfer' refused the command: transfer of 150 is over the maximum of 100 by 50"
     assert dump(db_path) == before
 
@@ -92,8 +92,8 @@ def test_a_plugin_crash_becomes_plugin_error_and_leaves_the_file_unchanged(shop,
     rules.FAIL[where] = True
     with pytest.raises(PluginError) as err:
         shop.transfer("coop:issuer", "ana", 5)
-    assert (err.value.plugin, err.value.hook) == ("plugins.rules", hook)
-    assert str(err.value) == f"plugin 'plugins.rules' failed in {hook}: {message}"
+    assert (err.value.plugin, err.value.hook) == ("example_plugins.rules", hook)
+    assert str(err.value) == f"plugin 'example_plugins.rules' failed in {hook}: {message}"
     assert dump(db_path) == before
     assert shop.verify().ok
 
@@ -104,7 +104,7 @@ def test_after_commit_failures_are_logged_and_the_command_stands(shop, caplog):
         result = shop.transfer("coop:issuer", "ana", 5)
     assert shop.transfer_info(result.transfer_id).amount == 5
     assert rules.SEEN[-1] == ("transfer", result.seq)
-    assert "plugin plugins.rules failed in ledger_after_commit; the committed command stands" in caplog.text
+    assert "plugin example_plugins.rules failed in ledger_after_commit; the committed command stands" in caplog.text
 
 
 def test_a_misspelled_hook_fails_loudly_at_load(db_path):

@@ -1,0 +1,151 @@
+"""The built-in exporters, written as a plugin like any other: a SQLite database and CSV files.
+
+Both describe the ledger as of the export's checkpoint (``manifest.json`` gives the
+size) and honour ``public``: names of personal accounts and memos of personal movements
+are left out. They are for reading; what an auditor *verifies* is leaves and bodies.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+
+from .hookspecs import hookimpl
+from .plugins import Exporter
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+
+
+def _size(out: Path) -> int:
+    return sum(1 for _ in open(out / "leaves.jsonl", "rb"))
+
+
+def _snapshot(ledger: Ledger, size: int, public: bool) -> dict[str, list[dict[str, Any]]]:
+    """Rows of every table, as of ``size`` events, with personal data withheld if ``public``."""
+    conn = sqlite3.connect(f"file:{ledger.db}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("BEGIN")
+        personal = (
+            {r[0] for r in conn.execute("SELECT seq FROM ledger_personal WHERE seq < ?", (size,))} if public else set()
+        )
+        schemes = [dict(r) for r in conn.execute("SELECT * FROM ledger_schemes WHERE seq < ? ORDER BY scheme", (size,))]
+        accounts = []
+        for r in conn.execute("SELECT * FROM ledger_accounts WHERE seq < ? ORDER BY account", (size,)):
+            row = dict(r)
+            row["owner"] = None if r["seq"] in personal else r["owner"]
+            accounts.append(row)
+        events = [
+            {
+                "seq": r["seq"],
+                "ts": r["ts"],
+                "type": r["topic"],
+                "body": None if r["seq"] in personal else bytes(r["state"]).decode(),
+            }
+            for r in conn.execute(
+                "SELECT c.seq, c.ts, e.topic, e.state FROM ledger_chain c "
+                "JOIN stored_events e ON e.rowid = c.notification_id WHERE c.seq < ? ORDER BY c.seq",
+                (size,),
+            )
+        ]
+        transfers = []
+        for r in conn.execute("SELECT * FROM ledger_transfers WHERE seq < ? ORDER BY seq", (size,)):
+            row = dict(r)
+            if r["seq"] in personal:
+                row["memo"], row["details"] = None, None
+            transfers.append(row)
+        balances = []
+        for account in accounts:
+            found = conn.execute(
+                "SELECT debits_posted, credits_posted, debits_pending, credits_pending, seq FROM ledger_postings "
+                "WHERE account = ? AND seq < ? ORDER BY seq DESC LIMIT 1",
+                (account["account"], size),
+            ).fetchone()
+            dp, cp, dpend, cpend, seq = tuple(found) if found else (0, 0, 0, 0, None)
+            balances.append(
+                {
+                    "account": account["account"],
+                    "unit": account["unit"],
+                    "posted": cp - dp,
+                    "pending_debits": dpend,
+                    "pending_credits": cpend,
+                    "as_of_seq": seq,
+                }
+            )
+    finally:
+        conn.close()
+    units: dict[str, dict[str, int]] = {}
+    for b in balances:
+        unit = units.setdefault(b["unit"], {"unit": b["unit"], "accounts": 0, "sum_posted": 0})
+        unit["accounts"] += 1
+        unit["sum_posted"] += b["posted"]
+    return {
+        "schemes": schemes,
+        "accounts": accounts,
+        "events": events,
+        "transfers": transfers,
+        "balances": balances,
+        "unit_balances": list(units.values()),
+    }
+
+
+def export_sqlite(ledger: Ledger, out: Path, public: bool) -> list[Path]:
+    """``ledger.sqlite``: tables with foreign keys and full-text search on memos (sqlite-utils)."""
+    path = out / "ledger.sqlite"
+    data = _snapshot(ledger, _size(out), public)
+    db = sqlite_utils.Database(path)
+    db["events"].insert_all(data["events"], pk="seq", columns={"body": str})
+    db["schemes"].insert_all(data["schemes"], pk="scheme", foreign_keys=[("seq", "events", "seq")])
+    db["accounts"].insert_all(
+        data["accounts"],
+        pk="account",
+        columns={"owner": str},
+        foreign_keys=[("scheme", "schemes", "scheme"), ("seq", "events", "seq")],
+    )
+    db["transfers"].insert_all(
+        data["transfers"],
+        pk="transfer_id",
+        columns={"memo": str, "details": str},
+        foreign_keys=[("debit", "accounts", "account"), ("credit", "accounts", "account"), ("seq", "events", "seq")],
+    )
+    db["balances"].insert_all(data["balances"], pk="account", foreign_keys=[("account", "accounts", "account")])
+    db["unit_balances"].insert_all(data["unit_balances"], pk="unit")
+    db["transfers"].enable_fts(["memo"], create_triggers=False)
+    db.conn.close()
+    return [path]
+
+
+def export_csv(ledger: Ledger, out: Path, public: bool) -> list[Path]:
+    """``csv/*.csv``: accounts, transfers and balances for a spreadsheet."""
+    data = _snapshot(ledger, _size(out), public)
+    folder = out / "csv"
+    folder.mkdir()
+    written = []
+    for name in ("accounts", "transfers", "balances", "unit_balances"):
+        rows = data[name]
+        path = folder / f"{name}.csv"
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            if rows:
+                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+                writer.writeheader()
+                writer.writerows(
+                    {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows
+                )
+        written.append(path)
+    return written
+
+
+@hookimpl
+def ledger_register_exporters() -> list[Exporter]:
+    return [
+        Exporter(
+            "sqlite", "ledger.sqlite: events, schemes, accounts, transfers, balances; FTS on memos", export_sqlite
+        ),
+        Exporter("csv", "csv/: accounts, transfers, balances and per-unit totals", export_csv),
+    ]

@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import os
-import sqlite3
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from ledger import Ledger
+from ledger.testing import FakeClock
 
 # CI runs fewer examples of every property, never fewer kinds of checks.
 settings.register_profile("ci", max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
-
-
-class FakeClock:
-    """The ledger's clock, moved by hand so deadlines are exact."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now += timedelta(**kwargs)
-        return self.now
 
 
 @pytest.fixture
@@ -58,12 +43,3 @@ def community(ledger: Ledger) -> Ledger:
         ledger.open_account(name, "time", owner=name.title())
         ledger.open_account(f"{name}.pts", "carbon", owner=name.title())
     return ledger
-
-
-def dump(path: str) -> list[str]:
-    """The database's logical contents, to prove a failed command changed nothing."""
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import dump
 
 from ledger import HoldResult, InsufficientFunds, TransferResult, ValidationError
+from ledger.testing import dump
 
 
 def test_batch_commits_every_item_with_its_own_sequence_number(community):

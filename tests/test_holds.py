@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import dump
 
 from ledger import HoldExpired, HoldNotPending, InsufficientFunds, PostExceedsHold, UnknownHold
+from ledger.testing import dump
 
 
 def test_hold_reserves_then_partial_post_moves_part_and_releases_the_rest(community):

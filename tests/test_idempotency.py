@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import dump
 
 from ledger import DuplicateRequest, Ledger, UnknownAccount
+from ledger.testing import dump
 
 
 def test_repeating_a_request_returns_the_original_result_and_writes_nothing(community, db_path):

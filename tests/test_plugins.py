@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import dump
 from example_plugins import fees, misspelled, rules
 
 from ledger import (
@@ -17,6 +16,7 @@ from ledger import (
     UnknownSchemeKind,
     ValidationError,
 )
+from ledger.testing import dump
 
 
 @pytest.fixture(autouse=True)

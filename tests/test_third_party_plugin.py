@@ -7,10 +7,10 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import dump
 
 from ledger import Ledger, RuleViolation
 from ledger.cli import cli
+from ledger.testing import dump
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import dump
 
 from ledger import (
     AccountClosed,
@@ -19,6 +18,7 @@ from ledger import (
     UnknownScheme,
     UnknownTransfer,
 )
+from ledger.testing import dump
 
 
 def test_transfer_moves_amount_between_two_accounts_and_conserves_the_unit(community):

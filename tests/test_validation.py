@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from conftest import dump
 
 from ledger import FloatRefused, ValidationError
+from ledger.testing import dump
 
 
 @pytest.mark.parametrize(

@@ -309,7 +309,7 @@ class Planner:
         if args.get("transfer_id") and self.ledger._rows(
             "SELECT 1 FROM ledger_transfers WHERE transfer_id = ?", (tid,)
         ):
-            raise (AlreadyReversed(reverses.split(":", 1)[1]) if reverses else IdExists("transfer", tid))
+            raise (AlreadyReversed(reverses) if reverses else IdExists("transfer", tid))
         fields = dict(
             transfer_id=tid,
             debit=args["debit"],
@@ -400,6 +400,11 @@ class Planner:
         command = self._hold_command(plan, "post", hold, args, added_by)
         posted = hold.post(args.get("amount"), self.ledger.clock(), args.get("request_id"))
         self._settled(plan, hold, "post", posted=posted, released=hold.amount)
+        # What a post moved is a transfer like any other (TigerBeetle's model), so
+        # transfers() lists it and reverse() undoes it: id "hold:<hold id>".
+        row = (f"hold:{hold.hold_id}", hold.debit, hold.credit, posted, hold.unit, hold.code, hold.memo,
+               as_json(hold.details), None)
+        plan.ws.transfers.append((key(hold), row))
         self._extend(plan, command)
 
     def _void(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:
@@ -434,34 +439,22 @@ class Planner:
         ).to_dict()
 
     def reverse(self, args: dict[str, Any]) -> Decision:
-        if args["transfer_id"] is not None:
-            rows = self.ledger._rows(
-                "SELECT debit, credit, amount, code FROM ledger_transfers WHERE transfer_id = ?", (args["transfer_id"],)
-            )
-            if not rows:
-                raise UnknownTransfer(args["transfer_id"])
-            original = f"transfer:{args['transfer_id']}"
-        else:
-            rows = self.ledger._rows(
-                "SELECT debit, credit, posted, code FROM ledger_holds WHERE hold_id = ?", (args["hold_id"],)
-            )
-            if not rows:
-                raise UnknownHold(args["hold_id"])
-            hold = self.ledger._load(stream_id("hold", args["hold_id"]))
-            if hold.status != "posted":
-                raise HoldNotPending(hold.hold_id, hold.status)
-            original = f"hold:{args['hold_id']}"
-        debit, credit, amount, code = rows[0]
-        plan = Plan()
-        item = dict(
-            debit=credit,
-            credit=debit,
-            amount=amount,
-            code=code,
-            memo=args["reason"],
-            transfer_id=f"{original}:reversal",
-            request_id=args.get("request_id"),
+        """A new transfer the other way, naming the original; a posted hold is the transfer ``hold:<id>``."""
+        original = args["transfer_id"] if args["transfer_id"] is not None else f"hold:{args['hold_id']}"
+        rows = self.ledger._rows(
+            "SELECT debit, credit, amount, code, details FROM ledger_transfers WHERE transfer_id = ?", (original,)
         )
+        if not rows:
+            if args["hold_id"] is None:
+                raise UnknownTransfer(original)
+            hold = self.ledger._load(stream_id("hold", args["hold_id"]))
+            if hold is None:
+                raise UnknownHold(args["hold_id"])
+            raise HoldNotPending(hold.hold_id, hold.status)
+        debit, credit, amount, code, details = rows[0]
+        plan = Plan()
+        item = dict(debit=credit, credit=debit, amount=amount, code=code, memo=args["reason"],
+                    details=json.loads(details), transfer_id=f"{original}:reversal", request_id=args.get("request_id"))
         self._transfer(plan, item, reverses=original)
         return self._seal(plan)
 

@@ -216,8 +216,10 @@ class Ledger(Queries, Proofs):
     ) -> TransferResult:
         """Undo a transfer (or a posted hold) with a new transfer the other way that names it.
 
-        The original is never edited; each can be reversed once; the reversal is
-        checked against limits like any movement.
+        The reversal's ``reverses`` is the original's transfer id (``hold:<id>`` for what a
+        posted hold moved), its id is ``<original>:reversal``, and it carries the original's
+        code and details. The original is never edited; each can be reversed once; the
+        reversal is checked against limits like any movement.
         """
         data = dict(transfer_id=transfer_id, hold_id=hold_id, reason=reason, **kwargs)
         args = schemas.load(schemas.ReverseSchema, "reverse", data)

@@ -211,6 +211,15 @@ class MovementSchema(Schema):
 class TransferSchema(MovementSchema):
     transfer_id = Id(load_default=None)
 
+    @validates_schema
+    def not_reserved(self, data: dict, **kwargs: Any) -> None:
+        tid = data.get("transfer_id") or ""
+        if tid.startswith("hold:") or tid.endswith(":reversal"):
+            raise MarshmallowError(
+                "must not start with 'hold:' or end with ':reversal' (reserved for posted holds and reversals).",
+                field_name="transfer_id",
+            )
+
 
 class HoldSchema(MovementSchema):
     hold_id = Id(load_default=None)

@@ -205,7 +205,7 @@ def test_hold_post_void_expire_and_reverse(db):
 
 def test_reverse_a_transfer_once(db):
     ok(db, "transfer", "alice", "bob", "30", "--id", "t1")
-    assert as_json(db, "reverse", "t1", "--reason", "typo")["reverses"] == "transfer:t1"
+    assert as_json(db, "reverse", "t1", "--reason", "typo")["reverses"] == "t1"
     result = run(db, "reverse", "t1", "--reason", "typo again")
     assert (result.exit_code, result.stderr) == (1, "Error: transfer 't1' has already been reversed\n")
 

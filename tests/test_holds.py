@@ -60,7 +60,7 @@ def test_hold_past_deadline_cannot_be_posted_and_expires_explicitly(community, c
     before = dump(db_path)
     with pytest.raises(HoldExpired) as err:
         community.post("late")
-    assert str(err.value) == "hold 'late' expired at 2026-06-01T13:00:00+00:00 and can no longer be posted"
+    assert str(err.value) == "hold 'late' expired at 2026-06-01T13:00:00.000000Z and can no longer be posted"
     assert dump(db_path) == before
     assert community.expire_holds() == ["late"]
     assert community.expire_holds() == []

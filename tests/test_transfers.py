@@ -97,7 +97,7 @@ def test_explicit_transfer_id_cannot_be_reused(community):
 def test_reversal_is_a_new_transfer_naming_the_original_and_happens_once(community):
     original = community.transfer("time:issuer", "alice", 90, transfer_id="gift")
     reversal = community.reverse("gift", reason="entered twice")
-    assert reversal.reverses == "transfer:gift"
+    assert (reversal.reverses, reversal.transfer_id) == ("gift", "gift:reversal")
     assert (reversal.debit, reversal.credit, reversal.amount) == ("alice", "time:issuer", 90)
     assert reversal.seq > original.seq
     assert community.balance("alice").posted == 0

@@ -6,7 +6,7 @@ from .genesis import GENESIS_TOPIC, Genesis
 from .holds import EXPIRED, HELD, POSTED, VOIDED, Hold
 from .ids import stream_id
 from .schemes import Scheme, issuer_of
-from .transfers import Transfer, reversal_id
+from .transfers import Transfer
 
 __all__ = [
     "EXPIRED",
@@ -21,6 +21,5 @@ __all__ = [
     "Scheme",
     "Transfer",
     "issuer_of",
-    "reversal_id",
     "stream_id",
 ]

@@ -6,11 +6,12 @@ and exactly one wins; the checks here run before any event is emitted.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Optional
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
+from ledger_audit.chain import TS_FORMAT
 
 from ..errors import HoldExpired, HoldNotPending, PostExceedsHold
 from .ids import stream_id
@@ -90,7 +91,7 @@ class Hold(Aggregate):
         """Post ``amount`` (default: all); the rest is released. Returns the amount posted."""
         self.check_pending()
         if self.is_due(now):
-            raise HoldExpired(self.hold_id, self.expires_at.isoformat())
+            raise HoldExpired(self.hold_id, self.expires_at.astimezone(UTC).strftime(TS_FORMAT))
         amount = self.amount if amount is None else amount
         if amount > self.amount:
             raise PostExceedsHold(self.hold_id, amount, self.amount)

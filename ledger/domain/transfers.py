@@ -15,10 +15,6 @@ from eventsourcing.domain import Aggregate, event
 from .ids import stream_id
 
 
-def reversal_id(transfer_id: str) -> str:
-    return f"{transfer_id}:reversal"
-
-
 class Transfer(Aggregate):
     TOPIC = "ledger.transfer.v1"
 

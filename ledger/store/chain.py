@@ -15,11 +15,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from ledger_audit import GENESIS_PREV, GENESIS_TYPE, body_hash, leaf_hash, make_leaf, parse_canonical
+from ledger_audit.chain import TS_FORMAT
 from ledger_audit.rfc6962 import hash_children
 
 from ..errors import LedgerError
-
-TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 @dataclass(frozen=True)

@@ -133,25 +133,17 @@ def movements(
         if len(page) < PAGE:
             break
         cursor = page[-1].seq
-    # holds(account=) already keeps one account's holds; for a bank, a hold is ours if its debit is
-    # (the rules keep both sides of a movement in one bank).
-    ours = {a.account for a in ledger.accounts(bank)} if account is None else None
-    # A posted hold's seq is that of its posting, which is when the minutes moved.
-    low, high = -1 if after is None else after, until
-    for hold in ledger.holds(status="posted", account=account):
-        in_window = low < hold.seq and (high is None or hold.seq <= high)
-        if hold.code in CODES and (ours is None or hold.debit in ours) and in_window:
-            found.append(Movement(hold.seq, hold.code, hold.debit, hold.credit, hold.posted, hold.details))
-    return sorted(found, key=lambda m: m.seq)
+    # Confirmed exchanges are posted holds, which transfers() lists as "hold:<id>" at the
+    # seq of their posting, when the minutes moved.
+    return found
 
 
 def _from_transfer(ledger: Ledger, transfer: Any) -> Movement:
     if transfer.reverses is None:
         return Movement(transfer.seq, transfer.code, transfer.debit, transfer.credit, transfer.amount, transfer.details)
-    # A reversal pays the original payer back; it carries the original's code but not its details.
-    kind, _, original = transfer.reverses.partition(":")
-    source = ledger.hold_info(original) if kind == "hold" else ledger.transfer_info(original)
-    return Movement(transfer.seq, transfer.code, transfer.credit, transfer.debit, -transfer.amount, source.details)
+    # A reversal pays the original payer back, with the original's code and details: it
+    # nets against the bucket and category of what it undoes.
+    return Movement(transfer.seq, transfer.code, transfer.credit, transfer.debit, -transfer.amount, transfer.details)
 
 
 BUCKETS = {

@@ -15,10 +15,10 @@ from importlib.metadata import version
 from types import ModuleType
 from typing import Any, Optional
 
-from . import batched, single, verify
+from . import batched, proofs, single, verify
 from .common import Figure
 
-WORKLOADS: dict[str, ModuleType] = {m.NAME: m for m in (single, batched, verify)}
+WORKLOADS: dict[str, ModuleType] = {m.NAME: m for m in (single, batched, verify, proofs)}
 REPEATS, QUICK_REPEATS = 3, 1
 
 

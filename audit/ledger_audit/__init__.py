@@ -27,17 +27,26 @@ from .checkpoint import (
     verify_checkpoint,
     verify_note,
 )
+from .conservation import ConservationReport, UnitTotals
 from .errors import (
+    EXPORT_KINDS,
     CanonicalFormError,
     ChainError,
     CheckpointError,
+    ConservationError,
+    ConsistencyFileError,
+    ExportError,
     KeyFormatError,
     NoteError,
     ProofError,
+    ReceiptError,
     RootMismatch,
+    RotationError,
     SignatureError,
     VerificationError,
 )
+from .export import ExportReport, KeyUse, verify_export
+from .receipts import Consistency, Receipt, verify_consistency_file, verify_receipt
 from .rfc6962 import (
     EMPTY_ROOT,
     CompactRange,
@@ -51,6 +60,7 @@ from .rfc6962 import (
     verify_consistency,
     verify_inclusion,
 )
+from .rotation import KeyHistory, Rotation, rotation_message, sign_rotation, verify_rotation
 
 __all__ = [
     "EMPTY_ROOT",
@@ -94,4 +104,25 @@ __all__ = [
     "verify_consistency",
     "verify_inclusion",
     "verify_note",
+    # exports, receipts, rotations (docs/chain-spec.md §7-§10)
+    "EXPORT_KINDS",
+    "ConservationError",
+    "ConservationReport",
+    "Consistency",
+    "ConsistencyFileError",
+    "ExportError",
+    "ExportReport",
+    "KeyHistory",
+    "KeyUse",
+    "Receipt",
+    "ReceiptError",
+    "Rotation",
+    "RotationError",
+    "UnitTotals",
+    "rotation_message",
+    "sign_rotation",
+    "verify_consistency_file",
+    "verify_export",
+    "verify_receipt",
+    "verify_rotation",
 ]

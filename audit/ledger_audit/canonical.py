@@ -52,6 +52,10 @@ def _normalise(value: Any, path: str, default: Callable[[Any], Any] | None) -> A
         for key in sorted(value, key=lambda k: _utf16_key(k) if type(k) is str else b""):
             if type(key) is not str:
                 raise CanonicalFormError(path, f"object keys must be strings, got {type(key).__name__}")
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError:
+                raise CanonicalFormError(path, "member names must be valid Unicode (no lone surrogates)") from None
             out[key] = _normalise(value[key], f"{path}.{key}", default)
         return out
     if isinstance(value, (list, tuple)):

@@ -26,10 +26,23 @@ FORMAT_VERSION = 1
 GENESIS_TYPE = "ledger.genesis.v1"
 GENESIS_PREV = "0" * 64
 LEAF_KEYS = frozenset({"v", "ledger", "seq", "prev", "ts", "type", "stream", "version", "body_hash"})
+TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # a leaf's ts, always UTC with microseconds
 MAX_LEAF_BYTES = 65535  # the tlog-tiles entry limit; a leaf is small by design
 
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z\Z")
+_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z\Z")  # ASCII digits only
+
+# The fast path of parse_leaf: the exact canonical bytes of a leaf whose strings are
+# printable ASCII without '"' or '\\' (so JCS writes them literally) and whose integers
+# have no leading zeros. Whatever matches is a leaf the full check accepts unchanged;
+# whatever does not (any escape, non-ASCII, a shape error) takes the full check.
+_SAFE = rb'[\x20\x21\x23-\x5b\x5d-\x7e]+'
+_INT = rb"(0|[1-9][0-9]{0,15})"
+_CANONICAL_LEAF = re.compile(
+    rb'\{"body_hash":"([0-9a-f]{64})","ledger":"(' + _SAFE + rb')","prev":"([0-9a-f]{64})","seq":' + _INT
+    + rb',"stream":"(' + _SAFE + rb')","ts":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)"'
+    + rb',"type":"(' + _SAFE + rb')","v":1,"version":' + _INT + rb"\}\Z"
+)
 
 
 def leaf_hash(leaf: bytes) -> bytes:
@@ -106,6 +119,27 @@ type_ = type  # make_leaf's ``type`` parameter (the event type) shadows the buil
 
 def parse_leaf(data: bytes, seq_hint: int) -> Leaf:
     """Parse and shape-check leaf bytes; raise :class:`ChainError` at ``seq_hint`` if bad."""
+    if type(data) is bytes and len(data) <= MAX_LEAF_BYTES:
+        match = _CANONICAL_LEAF.match(data)
+        if match is not None:
+            body, ledger, prev, seq, stream, ts, etype, version = match.groups()
+            seq, version = int(seq), int(version)
+            if seq <= MAX_SAFE_INTEGER and version <= MAX_SAFE_INTEGER:
+                return Leaf(
+                    FORMAT_VERSION,
+                    ledger.decode("ascii"),
+                    seq,
+                    prev.decode("ascii"),
+                    ts.decode("ascii"),
+                    etype.decode("ascii"),
+                    stream.decode("ascii"),
+                    version,
+                    body.decode("ascii"),
+                )
+    return _parse_leaf_fully(data, seq_hint)
+
+
+def _parse_leaf_fully(data: bytes, seq_hint: int) -> Leaf:
     if len(data) > MAX_LEAF_BYTES:
         raise ChainError(seq_hint, f"leaf is {len(data)} bytes, more than {MAX_LEAF_BYTES}")
     try:

@@ -76,3 +76,76 @@ class CheckpointError(VerificationError):
     def __init__(self, reason: str) -> None:
         self.reason = reason
         super().__init__(f"bad checkpoint: {reason}")
+
+
+#: The failure kinds of docs/chain-spec.md §10, in the order the table lists them.
+EXPORT_KINDS = (
+    "edited",
+    "deleted",
+    "inserted",
+    "reordered",
+    "truncated",
+    "bad-signature",
+    "rewritten",
+    "fork",
+    "malformed",
+)
+
+
+class ExportError(VerificationError):
+    """An export directory, receipt or consistency file fails: ``kind`` at ``seq``.
+
+    ``kind`` is one of :data:`EXPORT_KINDS` (docs/chain-spec.md §10); ``seq`` is the first
+    bad sequence number, or ``None`` for a whole-file failure (a checkpoint signature,
+    a root, a fork).
+    """
+
+    def __init__(self, kind: str, seq: int | None, reason: str) -> None:
+        if kind not in self._kinds():
+            raise ValueError(f"unknown failure kind {kind!r}")
+        self.kind = kind
+        self.seq = seq
+        self.reason = reason
+        where = "" if seq is None else f" at seq {seq}"
+        super().__init__(f"{kind}{where}: {reason}")
+
+    @classmethod
+    def _kinds(cls) -> tuple[str, ...]:
+        return EXPORT_KINDS
+
+    def to_dict(self) -> dict:
+        """The CLI's ``--json`` failure report."""
+        return {"ok": False, "kind": self.kind, "seq": self.seq, "reason": self.reason}
+
+
+class ConservationError(ExportError):
+    """Replaying the published bodies breaks double entry at ``seq`` (kind ``"unbalanced"``).
+
+    Raised only when conservation is asked for. The chain itself is authentic; what it
+    records is not a balanced ledger. §10 has no kind for this, hence one of its own.
+    """
+
+    KIND = "unbalanced"
+
+    def __init__(self, seq: int | None, reason: str) -> None:
+        super().__init__(self.KIND, seq, reason)
+
+    @classmethod
+    def _kinds(cls) -> tuple[str, ...]:
+        return (cls.KIND,)
+
+
+class ReceiptError(ExportError):
+    """A receipt (docs/chain-spec.md §9) does not prove its event is in the signed ledger."""
+
+
+class ConsistencyFileError(ExportError):
+    """A consistency file and two checkpoints do not prove the newer tree extends the older."""
+
+
+class RotationError(VerificationError):
+    """A ``ledger.key.rotated.v1`` body is malformed (docs/chain-spec.md §7, "Key rotation")."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"bad key rotation: {reason}")

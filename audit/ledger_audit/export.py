@@ -1,0 +1,414 @@
+"""Verify an export directory (docs/chain-spec.md §8) from genesis to its signed checkpoint.
+
+:func:`verify_export` reads ``leaves.jsonl`` and ``bodies.jsonl`` one line at a time
+beside each other and keeps O(log n) state (the chain head and a Merkle frontier), so
+a ledger of millions of events verifies in constant memory (``conservation=True``
+adds one balance per account and one entry per pending hold). It raises an
+:class:`~ledger_audit.errors.ExportError` naming the first failure's kind (§10) and
+sequence number, or returns an :class:`ExportReport`.
+
+The order of the checks decides which failure is "first":
+
+1. ``checkpoint.txt`` parses (its signature waits for step 3: a rotation in the chain
+   may have changed the key) and the optional ``manifest.json`` is well-formed;
+2. each leaf in order, from genesis, with its body (§5; classified by
+   :mod:`ledger_audit.classify`): canonical leaf, ``seq``, ``prev``, timestamps, body
+   hash, canonical body, genesis names the ledger and its key, key rotations are
+   signed by the key before them; the walk stops at the checkpoint's size;
+3. fewer leaves than the checkpoint's size: ``truncated``; the trusted key is the
+   genesis key or one the chain rotated to, else ``bad-signature``; the checkpoint is
+   signed by the key valid at its size (``bad-signature``); its root is the root of
+   the leaves (``rewritten``); an auditor's previous checkpoint is consistent (larger:
+   ``truncated``; same size, other root, or other root at its size: ``fork``);
+4. lines after the checkpoint's size: ``inserted`` at that size (nothing signs them);
+   a last line without its newline: ``malformed``;
+5. the manifest agrees with the files (``malformed``; it is a convenience index and
+   never outranks the files, so it is checked last), then conservation totals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from .canonical import parse_canonical
+from .chain import MAX_LEAF_BYTES, ChainVerifier
+from .checkpoint import _parse_key, verify_checkpoint
+from .classify import MAX_BODY_BYTES, NULL_BODY, Failure, classify
+from .conservation import VALUE_TYPES, ConservationReport, Replay
+from .errors import (
+    CanonicalFormError,
+    ChainError,
+    CheckpointError,
+    ExportError,
+    KeyFormatError,
+    NoteError,
+    RotationError,
+    SignatureError,
+)
+from .export_files import (
+    BODIES,
+    CHECKPOINT,
+    LEAVES,
+    MAX_NOTE_BYTES,
+    UNSURE,
+    LineReader,
+    open_lines,
+    parse_note_checkpoint,
+    plainly_canonical,
+    read_manifest,
+    read_small,
+)
+from .rfc6962 import EMPTY_ROOT, CompactRange
+from .rotation import ROTATION_TYPE, KeyHistory
+
+PROGRESS_EVERY = 10_000
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class KeyUse:
+    """A checkpoint key of the ledger: genesis's (``rotation_seq`` None) or a rotation's."""
+
+    key: str
+    from_size: int  # the smallest checkpoint size it signs
+    rotation_seq: Optional[int]
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What a verified export proves: ``size`` events of ``ledger`` under the signed ``root``."""
+
+    ledger: str
+    size: int
+    root: bytes
+    head: str
+    withheld: int
+    keys: tuple[KeyUse, ...]
+    trusted_key: str
+    checkpoint_key: str
+    previous_size: Optional[int]
+    manifest: bool
+    conservation: Optional[ConservationReport]
+
+    def to_dict(self) -> dict:
+        """The CLI's ``--json`` report."""
+        return {
+            "ok": True,
+            "ledger": self.ledger,
+            "size": self.size,
+            "root": self.root.hex(),
+            "head": self.head,
+            "withheld": self.withheld,
+            "keys": [{"key": k.key, "from_size": k.from_size, "rotation_seq": k.rotation_seq} for k in self.keys],
+            "trusted_key": self.trusted_key,
+            "checkpoint_key": self.checkpoint_key,
+            "previous_size": self.previous_size,
+            "manifest": self.manifest,
+            "conservation": None if self.conservation is None else self.conservation.to_dict(),
+        }
+
+
+def _trusted(verifier_key: str) -> str:
+    if isinstance(verifier_key, str):
+        verifier_key = verifier_key.strip()
+    _parse_key(verifier_key, private=False)  # KeyFormatError: the caller's mistake, not the export's
+    return verifier_key
+
+
+class _Walk:
+    """One pass over an export; :meth:`run` returns the report or raises."""
+
+    def __init__(
+        self, directory: Path, trusted: str, previous: Optional[Any], conservation: bool, progress: Optional[Progress]
+    ) -> None:
+        self.dir = directory
+        self.trusted = trusted
+        self.note, self.checkpoint = parse_note_checkpoint(
+            read_small(directory / CHECKPOINT, MAX_NOTE_BYTES, CHECKPOINT), CHECKPOINT
+        )
+        self.manifest = read_manifest(directory)
+        self.previous = None if previous is None else parse_note_checkpoint(previous, "the previous checkpoint")
+        self.replay = Replay() if conservation else None
+        self.progress = progress
+        self.chain = ChainVerifier()
+        self.frontier = CompactRange()
+        self.keys: Optional[KeyHistory] = None
+        self.withheld = 0
+        self.root_at_previous: Optional[bytes] = None
+        self.manifest_problem: Optional[ExportError] = None
+
+    def run(self) -> ExportReport:
+        leaves = open_lines(self.dir, LEAVES, MAX_LEAF_BYTES)
+        try:
+            bodies = open_lines(self.dir, BODIES, MAX_BODY_BYTES)
+            try:
+                size = self._walk(leaves, bodies)
+                return self._finish(size, leaves, bodies)
+            finally:
+                bodies.close()
+        finally:
+            leaves.close()
+
+    # -- the walk ------------------------------------------------------------------------
+
+    def _walk(self, leaves: LineReader, bodies: LineReader) -> int:
+        chain, frontier, limit = self.chain, self.frontier, self.checkpoint.size
+        previous_size = self.previous[1].size if self.previous else -1
+        withheld_list = iter(self.manifest.withheld) if self.manifest else iter(())
+        next_withheld = next(withheld_list, None)
+        progress, every = self.progress, PROGRESS_EVERY
+        head2: Optional[str] = None
+        pending: Optional[bytes] = None
+        position = 0
+        while position < limit:
+            line = leaves.read()
+            if line is None:
+                break
+            raw = bodies.read()
+            if raw is None:
+                raise ExportError("deleted", position, f"bodies.jsonl ends at line {position}; leaves.jsonl goes on")
+            body = None if raw == NULL_BODY else raw
+            head = chain.head
+            try:
+                leaf = chain.feed(line, body)
+            except ChainError as exc:
+                raise classify(
+                    Failure(position, line, body, exc, head, head2, frontier, pending, self.checkpoint, leaves, bodies)
+                ) from None
+            if body is None:
+                self.withheld += 1
+                if position == next_withheld:
+                    next_withheld = next(withheld_list, None)
+                elif self.manifest_problem is None:
+                    self.manifest_problem = ExportError(
+                        "malformed", position, "body is withheld but manifest.json does not list it"
+                    )
+            elif position == next_withheld and self.manifest_problem is None:
+                self.manifest_problem = ExportError(
+                    "malformed", position, "manifest.json lists this body as withheld but it is present"
+                )
+            if position == 0 or leaf.type == ROTATION_TYPE or (self.replay is not None and leaf.type in VALUE_TYPES):
+                self._content(position, leaf, body)
+            elif body is not None:
+                self._canonical_body(position, body)
+            if pending is not None:
+                frontier.append(pending)
+                if frontier.size == previous_size:
+                    self.root_at_previous = frontier.root()
+            pending = bytes.fromhex(chain.head)
+            head2 = head
+            position += 1
+            if progress is not None and position % every == 0:
+                progress(position, limit)
+        if pending is not None:
+            frontier.append(pending)
+            if frontier.size == previous_size:
+                self.root_at_previous = frontier.root()
+        if next_withheld is not None and next_withheld < position and self.manifest_problem is None:
+            self.manifest_problem = ExportError(
+                "malformed", next_withheld, "manifest.json lists this body as withheld but it is present"
+            )
+        if progress is not None:
+            progress(position, limit)
+        return position
+
+    @staticmethod
+    def _canonical_body(seq: int, body: bytes) -> Any:
+        """The parsed body, which must be canonical JSON (§1): the fast check, else the full one."""
+        value = plainly_canonical(body)
+        if value is not UNSURE:
+            return value
+        try:
+            return parse_canonical(body)
+        except CanonicalFormError as exc:
+            raise ExportError("edited", seq, f"the body hashes right but is not canonical JSON ({exc.rule})") from None
+
+    def _content(self, seq: int, leaf: Any, body: Optional[bytes]) -> None:
+        value = None if body is None else self._canonical_body(seq, body)
+        if seq == 0:
+            self._genesis(value)
+        elif leaf.type == ROTATION_TYPE:
+            self._rotation(seq, value)
+        if self.replay is not None and leaf.type in VALUE_TYPES:
+            self.replay.feed(seq, leaf.type, leaf.stream, value, body is None)
+
+    def _genesis(self, value: Any) -> None:
+        key, ledger = self.chain.public_key, self.chain.ledger
+        if value.get("format") != 1 or type(value.get("format")) is not int:
+            raise ExportError("malformed", 0, "the genesis body's format must be 1")
+        try:
+            parsed = _parse_key(key, private=False)
+        except KeyFormatError as exc:
+            raise ExportError("malformed", 0, f"the genesis public_key is not a verifier key ({exc.reason})") from None
+        if parsed.name != ledger:
+            raise ExportError("malformed", 0, f"the genesis key is named {parsed.name!r}, not the ledger id {ledger!r}")
+        self.keys = KeyHistory(key)
+
+    def _rotation(self, seq: int, value: Any) -> None:
+        if value is None:
+            raise ExportError("malformed", seq, "a key rotation's body is withheld; it never may be (§8)")
+        try:
+            self.keys.apply(value, self.chain.ledger, seq)
+        except SignatureError as exc:
+            raise ExportError("bad-signature", seq, exc.reason) from None
+        except (RotationError, KeyFormatError) as exc:
+            raise ExportError("malformed", seq, exc.reason) from None
+
+    # -- after the walk --------------------------------------------------------------------
+
+    def _finish(self, size: int, leaves: LineReader, bodies: LineReader) -> ExportReport:
+        checkpoint = self.checkpoint
+        if size == 0:
+            raise ExportError(
+                "truncated" if checkpoint.size else "malformed",
+                0 if checkpoint.size else None,
+                "leaves.jsonl is empty: an export starts with the genesis leaf",
+            )
+        if size < checkpoint.size:
+            raise ExportError(
+                "truncated", size, f"leaves.jsonl has {size} leaves; the checkpoint signs {checkpoint.size}"
+            )
+        keys, ledger = self.keys, self.chain.ledger
+        trusted_from = keys.introduced_at(self.trusted)
+        if trusted_from is None:
+            raise ExportError(
+                "bad-signature",
+                None,
+                f"the key you trust, {self.trusted}, is not this ledger's: its genesis names {keys.genesis_key}"
+                + (f" and it rotated to {', '.join(r.new_key for r in keys.rotations)}" if keys.rotations else "")
+                + ". This is another ledger, or a history rebuilt under another key",
+            )
+        checkpoint_key = keys.key_at(checkpoint.size)
+        self._verify_note(self.note, checkpoint_key, ledger, "checkpoint.txt")
+        root = self.frontier.root()
+        if root != checkpoint.root:
+            raise ExportError(
+                "rewritten",
+                None,
+                f"the leaves' root at size {size} is {root.hex()}; the checkpoint signs {checkpoint.root.hex()}",
+            )
+        previous_size = self._check_previous(size, root)
+        extra = leaves.peek(1)
+        if extra:
+            raise ExportError("inserted", size, f"leaves.jsonl goes on after the {size} leaves the checkpoint signs")
+        if bodies.peek(1):
+            raise ExportError("inserted", size, f"bodies.jsonl goes on after the {size} bodies the checkpoint covers")
+        for reader, name in ((leaves, LEAVES), (bodies, BODIES)):
+            if reader.unterminated:
+                raise ExportError("malformed", size - 1, f"the last line of {name} has no newline")
+        self._check_manifest(size, ledger, leaves, bodies)
+        return ExportReport(
+            ledger=ledger,
+            size=size,
+            root=root,
+            head=self.chain.head,
+            withheld=self.withheld,
+            keys=tuple(
+                KeyUse(k, s, None if i == 0 else keys.rotations[i - 1].seq) for i, (k, s) in enumerate(keys.keys())
+            ),
+            trusted_key=self.trusted,
+            checkpoint_key=checkpoint_key,
+            previous_size=previous_size,
+            manifest=self.manifest is not None,
+            conservation=None if self.replay is None else self.replay.finish(),
+        )
+
+    @staticmethod
+    def _verify_note(note: str, key: str, ledger: str, what: str) -> None:
+        try:
+            verify_checkpoint(note, key, ledger)
+        except SignatureError as exc:
+            raise ExportError("bad-signature", None, f"{what}: {exc.reason} (the key valid at its size)") from None
+        except (NoteError, CheckpointError, KeyFormatError) as exc:
+            raise ExportError("malformed", None, f"{what}: {exc}") from None
+
+    def _check_previous(self, size: int, root: bytes) -> Optional[int]:
+        if self.previous is None:
+            return None
+        note, old = self.previous
+        self._verify_note(note, self.keys.key_at(old.size), self.chain.ledger, "the previous checkpoint")
+        if old.size > size:
+            raise ExportError(
+                "truncated", size, f"the export signs {size} events but you hold a checkpoint of {old.size}"
+            )
+        if old.size == 0:
+            if old.root != EMPTY_ROOT:
+                raise ExportError("fork", None, "the previous checkpoint of size 0 does not sign the empty root")
+            return 0
+        if old.size == size:
+            if old.root != root:
+                raise ExportError(
+                    "fork",
+                    None,
+                    f"two signed checkpoints of size {size} with different roots: "
+                    f"{old.root.hex()} (yours) and {root.hex()} (this export)",
+                )
+        elif self.root_at_previous != old.root:
+            raise ExportError(
+                "fork",
+                None,
+                f"at size {old.size} this export's root is {self.root_at_previous.hex()}, "
+                f"but your signed checkpoint says {old.root.hex()}: the log forked or was rewritten",
+            )
+        return old.size
+
+    def _check_manifest(self, size: int, ledger: str, leaves: LineReader, bodies: LineReader) -> None:
+        manifest = self.manifest
+        if manifest is None:
+            return
+        if manifest.ledger != ledger or manifest.size != size:
+            raise ExportError(
+                "malformed",
+                None,
+                f"manifest.json names {manifest.ledger!r} size {manifest.size}, "
+                f"but the files hold {ledger!r} size {size}",
+            )
+        if self.manifest_problem is not None:
+            raise self.manifest_problem
+        if manifest.withheld and manifest.withheld[-1] >= size:
+            raise ExportError("malformed", None, "manifest.json lists withheld bodies beyond the export's size")
+        leaves.drain()
+        bodies.drain()
+        digests = {
+            LEAVES: leaves.digest.hexdigest(),
+            BODIES: bodies.digest.hexdigest(),
+            CHECKPOINT: hashlib.sha256(self.note.encode("utf-8")).hexdigest(),
+        }
+        for name, digest in digests.items():
+            listed = manifest.files.get(name)
+            if listed is None:
+                raise ExportError("malformed", None, f"manifest.json does not list {name}")
+            if listed != digest:
+                raise ExportError(
+                    "malformed", None, f"manifest.json's sha256 of {name} is {listed}; the file's is {digest}"
+                )
+
+
+def verify_export(
+    directory: str | Path,
+    verifier_key: str,
+    *,
+    previous_checkpoint: Optional[str | bytes] = None,
+    conservation: bool = False,
+    progress: Optional[Progress] = None,
+) -> ExportReport:
+    """Verify the export in ``directory`` against the trusted ``verifier_key``.
+
+    :param verifier_key: the verifier key string the auditor trusts: the ledger's genesis
+        key, or a key the chain rotated to (then the rotation chain vouches for the rest).
+    :param previous_checkpoint: a signed checkpoint note the auditor kept from before;
+        the export must extend it (``truncated`` or ``fork`` otherwise).
+    :param conservation: replay double entry from the published bodies
+        (:mod:`ledger_audit.conservation`) and report per-unit totals.
+    :param progress: called as ``progress(events_done, checkpoint_size)`` every
+        :data:`PROGRESS_EVERY` events and once at the end.
+    :return: an :class:`ExportReport`; raises :class:`ExportError` (kind, seq, reason) at
+        the first failure, :class:`~ledger_audit.errors.KeyFormatError` if
+        ``verifier_key`` is not a key at all.
+    """
+    trusted = _trusted(verifier_key)
+    return _Walk(Path(directory), trusted, previous_checkpoint, conservation, progress).run()

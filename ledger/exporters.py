@@ -22,6 +22,69 @@ if TYPE_CHECKING:
     from .ledger import Ledger
 
 
+# Every exported table's columns, so a table exists (with its keys) even when it is empty.
+TABLES: dict[str, dict[str, Any]] = {
+    "events": {"columns": {"seq": int, "ts": str, "type": str, "body": str}, "pk": "seq"},
+    "schemes": {
+        "columns": {
+            "scheme": str,
+            "kind": str,
+            "unit": str,
+            "step": int,
+            "floor": int,
+            "ceiling": int,
+            "issuer": str,
+            "seq": int,
+        },
+        "pk": "scheme",
+        "foreign_keys": [("seq", "events", "seq")],
+    },
+    "accounts": {
+        "columns": {
+            "account": str,
+            "scheme": str,
+            "unit": str,
+            "owner": str,
+            "floor": int,
+            "ceiling": int,
+            "closed": int,
+            "seq": int,
+        },
+        "pk": "account",
+        "foreign_keys": [("scheme", "schemes", "scheme"), ("seq", "events", "seq")],
+    },
+    "transfers": {
+        "columns": {
+            "transfer_id": str,
+            "debit": str,
+            "credit": str,
+            "amount": int,
+            "unit": str,
+            "code": str,
+            "memo": str,
+            "details": str,
+            "reverses": str,
+            "seq": int,
+        },
+        "pk": "transfer_id",
+        "foreign_keys": [("debit", "accounts", "account"), ("credit", "accounts", "account"), ("seq", "events", "seq")],
+    },
+    "balances": {
+        "columns": {
+            "account": str,
+            "unit": str,
+            "posted": int,
+            "pending_debits": int,
+            "pending_credits": int,
+            "as_of_seq": int,
+        },
+        "pk": "account",
+        "foreign_keys": [("account", "accounts", "account")],
+    },
+    "unit_balances": {"columns": {"unit": str, "accounts": int, "sum_posted": int}, "pk": "unit"},
+}
+
+
 def _size(out: Path) -> int:
     return sum(1 for _ in open(out / "leaves.jsonl", "rb"))
 
@@ -100,22 +163,9 @@ def export_sqlite(ledger: Ledger, out: Path, public: bool) -> list[Path]:
     path = out / "ledger.sqlite"
     data = _snapshot(ledger, _size(out), public)
     db = sqlite_utils.Database(path)
-    db["events"].insert_all(data["events"], pk="seq", columns={"body": str})
-    db["schemes"].insert_all(data["schemes"], pk="scheme", foreign_keys=[("seq", "events", "seq")])
-    db["accounts"].insert_all(
-        data["accounts"],
-        pk="account",
-        columns={"owner": str},
-        foreign_keys=[("scheme", "schemes", "scheme"), ("seq", "events", "seq")],
-    )
-    db["transfers"].insert_all(
-        data["transfers"],
-        pk="transfer_id",
-        columns={"memo": str, "details": str},
-        foreign_keys=[("debit", "accounts", "account"), ("credit", "accounts", "account"), ("seq", "events", "seq")],
-    )
-    db["balances"].insert_all(data["balances"], pk="account", foreign_keys=[("account", "accounts", "account")])
-    db["unit_balances"].insert_all(data["unit_balances"], pk="unit")
+    for name, spec in TABLES.items():
+        db[name].create(spec["columns"], pk=spec["pk"], foreign_keys=spec.get("foreign_keys"))
+        db[name].insert_all(data[name])
     db["transfers"].enable_fts(["memo"], create_triggers=False)
     db.conn.close()
     return [path]
@@ -131,12 +181,11 @@ def export_csv(ledger: Ledger, out: Path, public: bool) -> list[Path]:
         rows = data[name]
         path = folder / f"{name}.csv"
         with open(path, "w", newline="", encoding="utf-8") as f:
-            if rows:
-                writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-                writer.writeheader()
-                writer.writerows(
-                    {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows
-                )
+            writer = csv.DictWriter(f, fieldnames=list(TABLES[name]["columns"]))
+            writer.writeheader()
+            writer.writerows(
+                {k: json.dumps(v) if isinstance(v, (dict, list)) else v for k, v in r.items()} for r in rows
+            )
         written.append(path)
     return written
 

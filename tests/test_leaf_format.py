@@ -20,7 +20,7 @@ leaves = st.fixed_dictionaries(
         "ts": st.just("2026-11-23T10:00:00.000000Z"),
         "type": names,
         "stream": names,
-        "version": st.integers(0, 2**53 - 1),
+        "version": st.integers(1, 2**53 - 1),
         "body_hash": hexes,
     }
 )

@@ -98,9 +98,9 @@ def make_leaf(
     body_hash: str,
 ) -> bytes:
     """Build the canonical bytes of a leaf envelope (format version 1)."""
-    for name, value in (("seq", seq), ("version", version)):
-        if type_(value) is not int or not 0 <= value <= MAX_SAFE_INTEGER:
-            raise CanonicalFormError(f"$.{name}", "must be an integer from 0 to 2**53 - 1")
+    for name, value, low in (("seq", seq, 0), ("version", version, 1)):
+        if type_(value) is not int or not low <= value <= MAX_SAFE_INTEGER:
+            raise CanonicalFormError(f"$.{name}", f"must be an integer from {low} to 2**53 - 1")
     for name, value in (
         ("ledger", ledger),
         ("prev", prev),
@@ -124,7 +124,7 @@ def parse_leaf(data: bytes, seq_hint: int) -> Leaf:
         if match is not None:
             body, ledger, prev, seq, stream, ts, etype, version = match.groups()
             seq, version = int(seq), int(version)
-            if seq <= MAX_SAFE_INTEGER and version <= MAX_SAFE_INTEGER:
+            if seq <= MAX_SAFE_INTEGER and 1 <= version <= MAX_SAFE_INTEGER:
                 return Leaf(
                     FORMAT_VERSION,
                     ledger.decode("ascii"),
@@ -152,8 +152,8 @@ def _parse_leaf_fully(data: bytes, seq_hint: int) -> Leaf:
         (value["v"] == FORMAT_VERSION and type(value["v"]) is int, "unknown format version"),
         (type(value["seq"]) is int and 0 <= value["seq"] <= MAX_SAFE_INTEGER, "seq must be an integer >= 0"),
         (
-            type(value["version"]) is int and 0 <= value["version"] <= MAX_SAFE_INTEGER,
-            "version must be an integer >= 0",
+            type(value["version"]) is int and 1 <= value["version"] <= MAX_SAFE_INTEGER,
+            "version must be an integer >= 1",
         ),
         (isinstance(value["prev"], str) and _HEX64.match(value["prev"]), "prev must be 64 hex"),
         (isinstance(value["body_hash"], str) and _HEX64.match(value["body_hash"]), "body_hash must be 64 hex"),

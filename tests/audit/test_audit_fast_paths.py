@@ -27,7 +27,7 @@ leaves = st.builds(
     ts=st.sampled_from(["2026-11-23T10:00:00.000000Z", "1999-01-01T23:59:59.999999Z"]),
     type=st.one_of(ascii_names, any_names),
     stream=st.one_of(ascii_names, any_names),
-    version=st.integers(0, 2**53 - 1),
+    version=st.integers(1, 2**53 - 1),
     body_hash=hexes,
 )
 

@@ -31,7 +31,19 @@ def test_demo_chain_verifies(first):
     assert report.ok
     assert summary["verify"] == report.to_dict()
     assert summary["chain"] == {"size": size, "head": report.head}
-    assert lines[-1] == f"verify: OK ({size} events, head {report.head})"
+    assert lines[-4] == f"verify: OK ({size} events, head {report.head})"
+
+
+def test_demo_exports_and_verifies_as_an_outside_auditor(first):
+    from ledger_audit import verify_export
+
+    path, lines, summary, size = first
+    audit = summary["audit"]
+    with Ledger(path) as ledger:
+        report = verify_export(audit["export"], ledger.public_key)
+        assert (audit["size"], audit["root"]) == (size, ledger.root(size).hex())
+    assert report.size == size and audit["withheld"] > 0
+    assert lines[-1] == f"ledger-audit verify: OK ({size} events, signature and Merkle root checked)"
 
 
 def test_every_unit_sums_to_zero(first):

@@ -67,6 +67,7 @@ class Plan:
     aggregates: list[Any] = field(default_factory=list)
     _added: set[int] = field(default_factory=set)
     holds: dict[str, Hold] = field(default_factory=dict)
+    facts: dict[Any, Fact] = field(default_factory=dict)
     commands: list[Command] = field(default_factory=list)
     results: list[tuple[EventKey, str, dict[str, Any]]] = field(default_factory=list)
 
@@ -236,6 +237,12 @@ class Planner:
         return self._seal(plan)
 
     def record_fact(self, args: dict[str, Any]) -> Decision:
+        plan = Plan()
+        self._fact(plan, args)
+        return self._seal(plan)
+
+    def _fact(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:
+        """A fact, alone or as a batch item (a campaign's state changing with its settlement)."""
         fact_type = self.host.fact_types.get(args["fact_type"])
         if fact_type is None:
             raise UnknownFactType(args["fact_type"])
@@ -244,21 +251,21 @@ class Planner:
             encoded = as_json(data)
         except CanonicalFormError as exc:
             raise ValidationError(f"record_fact {fact_type.name}", {f"data{exc.path[1:]}": [exc.rule]}) from None
-        plan = Plan()
-        command = self._vet(plan, "record_fact", {**args, "data": data}, {}, None)
-        fact = self.ledger._load(Fact.create_id(fact_type.name, args["subject"]))
+        command = self._vet(plan, "record_fact", {**args, "data": data}, {}, added_by)
+        stream = Fact.create_id(fact_type.name, args["subject"])
+        fact = plan.facts.get(stream) or self.ledger._load(stream)
         if fact is None:
             fact = Fact(fact_type=fact_type.name, subject=args["subject"], data=data)
         else:
             fact.revise(data=data)
+        plan.facts[stream] = fact
         k = plan.add(fact)
-        if args["personal"]:
+        if args.get("personal"):
             plan.ws.personal.append(k)
         plan.ws.facts.append((k, (fact_type.name, args["subject"], fact.version, encoded)))
         result = {"fact_type": fact_type.name, "subject": args["subject"], "version": fact.version, "data": data}
         plan.results.append((k, "fact", result))
         self._extend(plan, command)
-        return self._seal(plan)
 
     # -- movements ------------------------------------------------------------------
 

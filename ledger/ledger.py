@@ -47,6 +47,7 @@ RESULT_TYPES: dict[str, type[Record]] = {
     "transfer": TransferResult,
     "hold": HoldResult,
     "post": HoldResult,
+    "fact": FactResult,
     "void": HoldResult,
 }
 
@@ -226,10 +227,11 @@ class Ledger(Queries, Proofs):
         return TransferResult.from_dict(self._execute("reverse", args, lambda: self._planner.reverse(args)))
 
     def batch(self, items: Iterable[dict[str, Any]], *, request_id: Optional[str] = None) -> list[Record]:
-        """Commit transfers, holds, posts and voids together or not at all.
+        """Commit transfers, holds, posts, voids and facts together or not at all.
 
-        Each item is a dict with ``type`` (``transfer``, ``hold``, ``post``, ``void``)
-        and that command's arguments; limits are checked after each item in order.
+        Each item is a dict with ``type`` (``transfer``, ``hold``, ``post``, ``void``,
+        ``fact``) and that command's arguments (a fact's are ``record_fact``'s); limits
+        are checked after each item in order.
         """
         loaded = self._load_batch(list(items))
         args = {"items": loaded, "request_id": request_id}

@@ -261,6 +261,7 @@ BATCH_ITEMS: dict[str, type[Schema]] = {
     "hold": HoldSchema,
     "post": PostSchema,
     "void": VoidSchema,
+    "fact": RecordFactSchema,
 }
 
 

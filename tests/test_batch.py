@@ -58,7 +58,7 @@ def test_batch_item_errors_name_the_item_and_field(community):
         "items[1].amount": ["Missing data for required field."],
     }
     with pytest.raises(
-        ValidationError, match=r"items\[0\].type: must be one of \['hold', 'post', 'transfer', 'void'\]"
+        ValidationError, match=r"items\[0\].type: must be one of \['fact', 'hold', 'post', 'transfer', 'void'\]"
     ):
         community.batch([{"type": "mint"}])
     with pytest.raises(ValidationError, match="items: must hold at least one item"):

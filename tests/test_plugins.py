@@ -148,3 +148,20 @@ def test_details_travel_with_a_movement_and_refuse_floats(shop):
     assert str(err.value) == (
         "invalid transfer: details: weight_kg: float 1.5 refused: use an integer in the smallest unit or a decimal string"
     )
+
+
+def test_facts_commit_atomically_with_movements_in_a_batch(shop, db_path):
+    results = shop.batch([
+        {"type": "fact", "fact_type": "fees.shop.v1", "subject": "kiosk", "data": {"name": "Kiosk", "fee": 5}},
+        {"type": "transfer", "debit": "ana", "credit": "kiosk", "amount": 20},
+        {"type": "fact", "fact_type": "fees.shop.v1", "subject": "kiosk", "data": {"name": "Kiosk", "fee": 10}},
+    ])
+    assert [getattr(r, "version", None) for r in results] == [1, None, 2]
+    assert shop.fact("fees.shop.v1", "kiosk").data["fee"] == 10
+    before = dump(db_path)
+    with pytest.raises(InsufficientFunds):
+        shop.batch([
+            {"type": "fact", "fact_type": "fees.shop.v1", "subject": "bakery", "data": {"name": "Bakery", "fee": 5}},
+            {"type": "transfer", "debit": "ana", "credit": "kiosk", "amount": 95},
+        ])
+    assert dump(db_path) == before and shop.fact("fees.shop.v1", "bakery") is None

@@ -88,16 +88,21 @@ class Ledger(Queries, Proofs):
         self._app = LedgerApplication(env=sqlite_env(self.db))
         self._recorder = self._app.recorder
         self._planner = Planner(self)
+        try:
+            self._open_or_create(create, ledger_id)
+        except BaseException:
+            self.close()  # a refused open must not leave connections behind
+            raise
+
+    def _open_or_create(self, create: bool, ledger_id: Optional[str]) -> None:
         genesis = self._rows("SELECT leaf FROM ledger_chain WHERE seq = 0")
         if genesis:
             self.ledger_id = json.loads(bytes(genesis[0][0]))["ledger"]
             if ledger_id is not None and ledger_id != self.ledger_id:
-                self.close()
                 raise LedgerExists(f"{self.db} (ledger {self.ledger_id!r}, not {ledger_id!r})")
         elif create:
             self._create(ledger_id or f"commons-ledger.local/{uuid.uuid4().hex}")
         else:
-            self.close()
             raise LedgerNotInitialised(self.db)
 
     @classmethod
@@ -106,8 +111,8 @@ class Ledger(Queries, Proofs):
         probe = LedgerApplication(env=sqlite_env(str(db)))
         try:
             with probe.recorder.datastore.transaction(commit=False) as c:
-                c.execute("SELECT COUNT(*) FROM ledger_chain")
-                if c.fetchone()[0]:
+                c.execute("SELECT 1 FROM ledger_chain LIMIT 1")
+                if c.fetchone() is not None:
                     raise LedgerExists(str(db))
         finally:
             probe.close()

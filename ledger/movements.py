@@ -1,0 +1,246 @@
+"""Deciding movements: transfers, holds and their settlement, reversals, expiry.
+
+Mixed into ``commands.Planner``, which provides the plugin gate (``_vet``,
+``_extend``, ``_seal``) and the ``Plan`` these methods fill.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Optional
+
+from .domain import Hold, Transfer, stream_id
+from .errors import (
+    AccountClosed,
+    AlreadyReversed,
+    HoldNotPending,
+    IdExists,
+    UnitMismatch,
+    UnknownAccount,
+    UnknownHold,
+    UnknownTransfer,
+    ValidationError,
+)
+from .plan import Decision, Plan, as_json, key, new_id
+from .plugins import Command
+from .results import HoldResult, SchemeInfo
+
+if TYPE_CHECKING:
+    from .ledger import Ledger
+
+
+class Movements:
+    ledger: Ledger
+
+    def one(self, kind: str, args: dict[str, Any]) -> Decision:
+        plan = Plan()
+        getattr(self, f"_{kind}")(plan, args)
+        return self._seal(plan)
+
+    def batch(self, items: list[dict[str, Any]]) -> Decision:
+        plan = Plan()
+        for item in items:
+            getattr(self, f"_{item['type']}")(plan, item)
+        return self._seal(plan, single=False)
+
+    def _pair(self, debit: str, credit: str, amount: Optional[int], command: str) -> tuple[str, dict[str, SchemeInfo]]:
+        """Check both accounts exist, are open, share a unit and the amount fits the scheme's step.
+
+        The closed flag is checked again inside the write transaction, so a close racing
+        this command cannot slip through.
+        """
+        rows = self.ledger._rows(
+            "SELECT account, unit, closed, scheme FROM ledger_accounts WHERE account IN (?, ?)", (debit, credit)
+        )
+        found = {r[0]: r for r in rows}
+        for account in (debit, credit):
+            if account not in found:
+                raise UnknownAccount(account)
+            if found[account][2]:
+                raise AccountClosed(account)
+        if found[debit][1] != found[credit][1]:
+            raise UnitMismatch(debit, found[debit][1], credit, found[credit][1])
+        schemes = {account: self.ledger.scheme_info(found[account][3]) for account in (debit, credit)}
+        for scheme in schemes.values():
+            if amount is not None and amount % scheme.step:
+                raise ValidationError(
+                    command, {"amount": [f"must be a multiple of {scheme.step} in scheme {scheme.name!r}."]}
+                )
+        return found[debit][1], schemes
+
+    def _transfer(
+        self, plan: Plan, args: dict[str, Any], reverses: Optional[str] = None, added_by: Optional[str] = None
+    ) -> None:
+        name = "reverse" if reverses else "transfer"
+        unit, schemes = self._pair(args["debit"], args["credit"], args["amount"], name)
+        tid = args.get("transfer_id") or new_id()
+        # A generated id cannot be taken; a chosen one is checked here for a clear error
+        # (and the transfer's stream would collide in the database anyway).
+        if args.get("transfer_id") and self.ledger._rows(
+            "SELECT 1 FROM ledger_transfers WHERE transfer_id = ?", (tid,)
+        ):
+            raise (AlreadyReversed(reverses) if reverses else IdExists("transfer", tid))
+        fields = dict(
+            transfer_id=tid,
+            debit=args["debit"],
+            credit=args["credit"],
+            amount=args["amount"],
+            unit=unit,
+            code=args.get("code", ""),
+            memo=args.get("memo", ""),
+            details=args.get("details") or {},
+        )
+        command = self._vet(plan, name, {**fields, "reverses": reverses}, schemes, added_by)
+        transfer = Transfer(**fields, request_id=args.get("request_id"), reverses=reverses)
+        k = plan.add(transfer)
+        if args.get("personal"):
+            plan.ws.personal.append(k)
+        plan.move(
+            k,
+            "reversal" if reverses else "transfer",
+            tid,
+            fields["debit"],
+            fields["credit"],
+            fields["memo"],
+            posted=fields["amount"],
+        )
+        row = (
+            tid,
+            fields["debit"],
+            fields["credit"],
+            fields["amount"],
+            unit,
+            fields["code"],
+            fields["memo"],
+            as_json(fields["details"]),
+            reverses,
+        )
+        plan.ws.transfers.append((k, row))
+        plan.results.append((k, "transfer", {**fields, "reverses": reverses}))
+        self._extend(plan, command)
+
+    def _hold(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:
+        unit, schemes = self._pair(args["debit"], args["credit"], args["amount"], "hold")
+        hid = args.get("hold_id") or new_id()
+        if hid in plan.holds or self.ledger._load(stream_id("hold", hid)) is not None:
+            raise IdExists("hold", hid)
+        deadline = self.ledger._deadline(args)
+        fields = dict(
+            hold_id=hid,
+            debit=args["debit"],
+            credit=args["credit"],
+            amount=args["amount"],
+            unit=unit,
+            code=args.get("code", ""),
+            memo=args.get("memo", ""),
+            details=args.get("details") or {},
+        )
+        command = self._vet(plan, "hold", {**fields, "expires_at": deadline}, schemes, added_by)
+        hold = Hold(**fields, expires_at=deadline, request_id=args.get("request_id"))
+        plan.holds[hid] = hold
+        k = plan.add(hold)
+        if args.get("personal"):
+            plan.ws.personal.append(k)
+        plan.move(k, "hold", hid, hold.debit, hold.credit, hold.memo, pending=hold.amount)
+        expires = self.ledger._ts(deadline) if deadline else None
+        row = (hid, hold.debit, hold.credit, hold.amount, unit, hold.code, hold.memo, as_json(hold.details), expires)
+        plan.ws.holds.append((k, row))
+        plan.results.append((k, "hold", self._hold_result(hold)))
+        self._extend(plan, command)
+
+    def _existing_hold(self, plan: Plan, hold_id: str) -> Hold:
+        if hold_id in plan.holds:  # placed or touched earlier in this same batch
+            return plan.holds[hold_id]
+        hold = self.ledger._load(stream_id("hold", hold_id))
+        if hold is None:
+            raise UnknownHold(hold_id)
+        plan.holds[hold_id] = hold
+        return hold
+
+    def _hold_command(
+        self, plan: Plan, name: str, hold: Hold, args: dict[str, Any], added_by: Optional[str]
+    ) -> Command:
+        facts = dict(debit=hold.debit, credit=hold.credit, held=hold.amount, code=hold.code, details=hold.details)
+        _, schemes = self._pair(hold.debit, hold.credit, None, name)
+        return self._vet(plan, name, {**args, **facts}, schemes, added_by)
+
+    def _post(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:
+        hold = self._existing_hold(plan, args["hold_id"])
+        hold.check_pending()
+        command = self._hold_command(plan, "post", hold, args, added_by)
+        posted = hold.post(args.get("amount"), self.ledger.clock(), args.get("request_id"))
+        self._settled(plan, hold, "post", posted=posted, released=hold.amount)
+        # What a post moved is a transfer like any other (TigerBeetle's model), so
+        # transfers() lists it and reverse() undoes it: id "hold:<hold id>".
+        row = (f"hold:{hold.hold_id}", hold.debit, hold.credit, posted, hold.unit, hold.code, hold.memo,
+               as_json(hold.details), None)
+        plan.ws.transfers.append((key(hold), row))
+        self._extend(plan, command)
+
+    def _void(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:
+        hold = self._existing_hold(plan, args["hold_id"])
+        hold.check_pending()
+        command = self._hold_command(plan, "void", hold, args, added_by)
+        hold.void(args.get("reason", ""), args.get("request_id"))
+        self._settled(plan, hold, "void", released=hold.amount)
+        self._extend(plan, command)
+
+    def _settled(self, plan: Plan, hold: Hold, kind: str, posted: int = 0, released: int = 0) -> None:
+        k = plan.add(hold)
+        plan.move(k, kind, hold.hold_id, hold.debit, hold.credit, hold.memo, posted=posted, released=released)
+        plan.ws.hold_updates.append((k, hold.hold_id, hold.status, hold.posted))
+        plan.results.append((k, kind, self._hold_result(hold)))
+
+    def _hold_result(self, hold: Hold) -> dict[str, Any]:
+        expires = self.ledger._ts(hold.expires_at) if hold.expires_at else None
+        return HoldResult(
+            hold.hold_id,
+            hold.debit,
+            hold.credit,
+            hold.amount,
+            hold.unit,
+            hold.status,
+            hold.posted,
+            expires,
+            0,
+            hold.code,
+            hold.memo,
+            hold.details,
+        ).to_dict()
+
+    def reverse(self, args: dict[str, Any]) -> Decision:
+        """A new transfer the other way, naming the original; a posted hold is the transfer ``hold:<id>``."""
+        original = args["transfer_id"] if args["transfer_id"] is not None else f"hold:{args['hold_id']}"
+        rows = self.ledger._rows(
+            "SELECT debit, credit, amount, code, details FROM ledger_transfers WHERE transfer_id = ?", (original,)
+        )
+        if not rows:
+            if args["hold_id"] is None:
+                raise UnknownTransfer(original)
+            hold = self.ledger._load(stream_id("hold", args["hold_id"]))
+            if hold is None:
+                raise UnknownHold(args["hold_id"])
+            raise HoldNotPending(hold.hold_id, hold.status)
+        debit, credit, amount, code, details = rows[0]
+        plan = Plan()
+        item = dict(debit=credit, credit=debit, amount=amount, code=code, memo=args["reason"],
+                    details=json.loads(details), transfer_id=f"{original}:reversal", request_id=args.get("request_id"))
+        self._transfer(plan, item, reverses=original)
+        return self._seal(plan)
+
+    def expire(self, hold_ids: list[str], now: datetime) -> Decision:
+        """Expiry is the ledger's own housekeeping: plugins are not asked, deadlines are final."""
+        plan = Plan()
+        expired = []
+        for hold_id in hold_ids:
+            hold = self._existing_hold(plan, hold_id)
+            if hold.status == "held" and hold.is_due(now):
+                hold.expire(now)
+                self._settled(plan, hold, "expire", released=hold.amount)
+                expired.append(hold_id)
+        aggregates, ws = plan.finish(single=False)
+        ws.finish = lambda seqs: {"expired": expired}
+        return aggregates, ws
+
+

@@ -1,0 +1,69 @@
+"""A decision in the making: aggregates with pending events and what they do to the read models."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledger_audit import canonical_bytes
+
+from .domain import Fact, Hold
+from .plugins import Command
+from .store.writeset import EventKey, Posting, WriteSet
+
+Decision = tuple[list[Any], WriteSet]
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def key(aggregate: Any) -> EventKey:
+    """The (stream, version) of the aggregate's latest pending event."""
+    return (aggregate.id, aggregate.version)
+
+
+def as_json(data: dict[str, Any]) -> str:
+    return canonical_bytes(data).decode("utf-8")
+
+
+@dataclass
+class Plan:
+    """One decision in the making: aggregates to save and what they do to the read models."""
+
+    ws: WriteSet = field(default_factory=WriteSet)
+    aggregates: list[Any] = field(default_factory=list)
+    _added: set[int] = field(default_factory=set)
+    holds: dict[str, Hold] = field(default_factory=dict)
+    facts: dict[Any, Fact] = field(default_factory=dict)
+    commands: list[Command] = field(default_factory=list)
+    results: list[tuple[EventKey, str, dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, aggregate: Any) -> EventKey:
+        if id(aggregate) not in self._added:
+            self._added.add(id(aggregate))
+            self.aggregates.append(aggregate)
+        return key(aggregate)
+
+    def move(self, k: EventKey, kind: str, ref: str, debit: str, credit: str, memo: str, **amounts: int) -> None:
+        """Record one event's effect on both accounts (amounts named from the debit side)."""
+        posted, pending, released = amounts.get("posted", 0), amounts.get("pending", 0), amounts.get("released", 0)
+        self.ws.postings.append(
+            Posting(k, debit, kind, ref, credit, memo, debits_posted=posted, debits_pending=pending - released)
+        )
+        self.ws.postings.append(
+            Posting(k, credit, kind, ref, debit, memo, credits_posted=posted, credits_pending=pending - released)
+        )
+
+    def finish(self, single: bool = True) -> Decision:
+        results = self.results
+
+        def build(seqs: dict[EventKey, int]) -> dict[str, Any]:
+            items = [{**data, "seq": seqs[k], "type": kind} for k, kind, data in results]
+            return items[0] if single else {"items": items}
+
+        self.ws.finish = build
+        return self.aggregates, self.ws
+
+

@@ -108,8 +108,16 @@ def ledger_check_transaction(view: TransactionView) -> None:
     """Check invariants inside the write transaction, after balances have moved.
 
     The writer is serialised here (SQLite's write lock is held), so what you read through
-    ``view.balance(account)`` cannot change under you. ``view.commands`` lists the
-    commands being written. Keep it quick: every writer waits for you.
+    ``view.balance(account)`` and ``view.fact(fact_type, subject)`` cannot change under you,
+    and includes what this transaction writes. ``view.commands`` lists the commands being
+    written. Keep it quick: every writer waits for you.
+
+    Optimistic concurrency also works for you: every hold, transfer id and fact series a
+    command touches is a stream, so if another writer revised the same fact series (or
+    settled the same hold) between your ``ledger_validate_command`` and the commit, the
+    command is decided again from fresh state and your hooks are called again. Revising a
+    fact series in ``ledger_before_commit`` (a stock count, a tally) therefore serialises
+    every command that revises it.
 
     :raise ledger.RuleViolation: to roll the whole command back.
     """

@@ -75,12 +75,6 @@ class Movements:
         name = "reverse" if reverses else "transfer"
         unit, schemes = self._pair(args["debit"], args["credit"], args["amount"], name)
         tid = args.get("transfer_id") or new_id()
-        # A generated id cannot be taken; a chosen one is checked here for a clear error
-        # (and the transfer's stream would collide in the database anyway).
-        if args.get("transfer_id") and self.ledger._rows(
-            "SELECT 1 FROM ledger_transfers WHERE transfer_id = ?", (tid,)
-        ):
-            raise (AlreadyReversed(reverses) if reverses else IdExists("transfer", tid))
         fields = dict(
             transfer_id=tid,
             debit=args["debit"],
@@ -92,6 +86,13 @@ class Movements:
             details=args.get("details") or {},
         )
         command = self._vet(plan, name, {**fields, "reverses": reverses}, schemes, added_by)
+        # After the plugins, so a scheme's own rule about a taken id (duplicate evidence) speaks
+        # first. A generated id cannot be taken; a chosen one is checked for a clear error (its
+        # stream would collide in the database anyway).
+        if args.get("transfer_id") and self.ledger._rows(
+            "SELECT 1 FROM ledger_transfers WHERE transfer_id = ?", (tid,)
+        ):
+            raise (AlreadyReversed(reverses) if reverses else IdExists("transfer", tid))
         transfer = Transfer(**fields, request_id=args.get("request_id"), reverses=reverses)
         k = plan.add(transfer)
         if args.get("personal"):
@@ -173,8 +174,17 @@ class Movements:
         self._settled(plan, hold, "post", posted=posted, released=hold.amount)
         # What a post moved is a transfer like any other (TigerBeetle's model), so
         # transfers() lists it and reverse() undoes it: id "hold:<hold id>".
-        row = (f"hold:{hold.hold_id}", hold.debit, hold.credit, posted, hold.unit, hold.code, hold.memo,
-               as_json(hold.details), None)
+        row = (
+            f"hold:{hold.hold_id}",
+            hold.debit,
+            hold.credit,
+            posted,
+            hold.unit,
+            hold.code,
+            hold.memo,
+            as_json(hold.details),
+            None,
+        )
         plan.ws.transfers.append((key(hold), row))
         self._extend(plan, command)
 
@@ -224,8 +234,16 @@ class Movements:
             raise HoldNotPending(hold.hold_id, hold.status)
         debit, credit, amount, code, details = rows[0]
         plan = Plan()
-        item = dict(debit=credit, credit=debit, amount=amount, code=code, memo=args["reason"],
-                    details=json.loads(details), transfer_id=f"{original}:reversal", request_id=args.get("request_id"))
+        item = dict(
+            debit=credit,
+            credit=debit,
+            amount=amount,
+            code=code,
+            memo=args["reason"],
+            details=json.loads(details),
+            transfer_id=f"{original}:reversal",
+            request_id=args.get("request_id"),
+        )
         self._transfer(plan, item, reverses=original)
         return self._seal(plan)
 
@@ -242,5 +260,3 @@ class Movements:
         aggregates, ws = plan.finish(single=False)
         ws.finish = lambda seqs: {"expired": expired}
         return aggregates, ws
-
-

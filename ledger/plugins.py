@@ -7,6 +7,7 @@ with the plugin's name filled in; anything else becomes ``PluginError(plugin, ho
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from importlib import metadata
@@ -104,6 +105,15 @@ class TransactionView:
 
             raise UnknownAccount(account)
         return Balance(account, *row)
+
+    def fact(self, fact_type: str, subject: str) -> Optional[dict[str, Any]]:
+        """The latest data of a fact series, including revisions this transaction writes."""
+        self._cursor.execute(
+            "SELECT data FROM ledger_facts WHERE fact_type = ? AND subject = ? ORDER BY seq DESC LIMIT 1",
+            (fact_type, subject),
+        )
+        row = self._cursor.fetchone()
+        return None if row is None else json.loads(row[0])
 
 
 class PluginHost:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ledger import IdExists, LimitExceeded, RuleViolation
+from ledger import LimitExceeded, RuleViolation
 
 from .conftest import PLUGIN, dump
 
@@ -78,13 +78,15 @@ def test_the_same_evidence_cannot_earn_twice(cs, db_path):
     )
 
 
-def test_a_raw_transfer_reusing_evidence_is_refused_by_the_core_unique_id(cs, led, db_path):
+def test_a_raw_transfer_reusing_evidence_is_refused_by_the_plugin_rule(cs, led, db_path):
     first = cs.award("alice", "recycling", 1, verifier="station", evidence="ev-1")
-    before = dump(db_path)
-    with pytest.raises(IdExists):
-        led.transfer("green:issuer", "green:bob", 10, code="carbon.award", details=first.details,
-                     transfer_id=first.transfer_id)
-    assert dump(db_path) == before
+    err = refused(lambda: led.transfer("green:issuer", "green:bob", 10, code="carbon.award", details=first.details,
+                                       transfer_id=first.transfer_id), db_path)
+    assert (err.rule, err.message) == (
+        "duplicate_evidence",
+        "evidence 'ev-1' already earned 10 points for 'green:alice' in award 'green.award.ev-1'; "
+        "the same evidence cannot earn twice",
+    )
 
 
 def test_an_award_under_another_id_than_its_evidence_is_refused(cs, led, db_path):
@@ -185,8 +187,11 @@ def test_settlement_references_settle_once(cs, db_path):
     cs.award("alice", "recycling", 6, verifier="station", evidence="e")
     cs.redeem("alice", "bakery", "loaf", 2)
     cs.settle("bakery", "inv-1", 30)
-    with pytest.raises(IdExists):
+    with pytest.raises(RuleViolation) as again:
         cs.settle("bakery", "inv-1", 30)
+    assert str(again.value) == (
+        "rule 'settlement_id' refused the command: settlement reference 'inv-1' already settled 30 points for 'green:bakery'"
+    )
     with pytest.raises(LimitExceeded) as err:
         cs.settle("bakery", "inv-2", 31)
     assert str(err.value) == "account 'green:bakery' (points) would go below its floor of 0 by 1"

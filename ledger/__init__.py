@@ -29,6 +29,7 @@ from .errors import (
     CheckpointRefused,
     ConcurrencyConflict,
     DuplicateRequest,
+    FactVersionConflict,
     FloatRefused,
     HoldExpired,
     HoldNotPending,
@@ -72,6 +73,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CheckpointRefused",
+    "FactVersionConflict",
     "KeyFileMissing",
     "SignedCheckpoint",
     "Command",

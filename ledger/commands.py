@@ -19,6 +19,7 @@ from .domain import Account, Fact, Scheme, issuer_of, stream_id
 from .errors import (
     AccountClosed,
     AccountExists,
+    FactVersionConflict,
     SchemeExists,
     UnknownAccount,
     UnknownFactType,
@@ -26,7 +27,7 @@ from .errors import (
     ValidationError,
 )
 from .movements import Movements
-from .plan import Decision, Plan, as_json, key
+from .plan import Decision, Plan, StaleRead, as_json, key
 from .plugins import Command, SchemeType, TransactionView
 from .results import AccountInfo, SchemeInfo
 
@@ -193,6 +194,17 @@ class Planner(Movements):
         command = self._vet(plan, "record_fact", {**args, "data": data}, {}, added_by)
         stream = Fact.create_id(fact_type.name, args["subject"])
         fact = plan.facts.get(stream) or self.ledger._load(stream)
+        if stream not in plan.fact_base:
+            plan.fact_base[stream] = 0 if fact is None else fact.version
+        # expected_version speaks of the last commit (what a reader can have seen), not of
+        # revisions earlier in this same command.
+        expected, current = args.get("expected_version"), plan.fact_base[stream]
+        if expected is not None and expected != current:
+            if added_by is None:
+                raise FactVersionConflict(fact_type.name, args["subject"], expected, current)
+            # A plugin computed the data from an older version of the series: deciding the
+            # command again lets it compute from fresh state.
+            raise StaleRead(stream)
         if fact is None:
             fact = Fact(fact_type=fact_type.name, subject=args["subject"], data=data)
         else:

@@ -218,6 +218,17 @@ class UnknownFactType(LedgerError):
         super().__init__(f"fact type {fact_type!r} is not declared by any loaded plugin")
 
 
+class FactVersionConflict(LedgerError):
+    """``record_fact(expected_version=...)`` found the series at another version."""
+
+    def __init__(self, fact_type: str, subject: str, expected: int, current: int) -> None:
+        self.fact_type, self.subject, self.expected, self.current = fact_type, subject, expected, current
+        super().__init__(
+            f"fact {fact_type} of {subject!r} is at version {current}, not {expected}: "
+            "it changed since you read it; read it again and recompute"
+        )
+
+
 class UnknownSchemeKind(LedgerError):
     def __init__(self, kind: str) -> None:
         self.kind = kind

@@ -34,6 +34,7 @@ from .errors import (
 from .export import ExportResult
 from .export import export as export_directory
 from .keys import create_key_file, key_path_for
+from .plan import StaleRead
 from .plugins import Command, Exporter, PluginHost
 from .proofs import Proofs
 from .queries import Queries
@@ -267,14 +268,25 @@ class Ledger(Queries, Proofs):
             expired += result["expired"]
 
     def record_fact(
-        self, fact_type: str, subject: str, data: dict[str, Any], *, request_id: Optional[str] = None
+        self,
+        fact_type: str,
+        subject: str,
+        data: dict[str, Any],
+        *,
+        expected_version: Optional[int] = None,
+        request_id: Optional[str] = None,
     ) -> FactResult:
         """Record a fact (catalogue, rate table, campaign state ...) declared by a plugin.
 
         ``data`` is validated by the fact type's schema; facts of one ``(fact_type,
-        subject)`` form a series whose latest is :meth:`fact`.
+        subject)`` form a series whose latest is :meth:`fact`. ``expected_version`` makes
+        it a compare-and-set: the version the new data was computed from (0: no fact yet);
+        if the series has moved on, the command is decided again (and, in a batch or from
+        a plugin hook, the plugin computes again from fresh state).
         """
-        raw = dict(fact_type=fact_type, subject=subject, data=data, request_id=request_id)
+        raw = dict(
+            fact_type=fact_type, subject=subject, data=data, expected_version=expected_version, request_id=request_id
+        )
         args = schemas.load(schemas.RecordFactSchema, "record_fact", raw)
         return FactResult.from_dict(self._execute("record_fact", args, lambda: self._planner.record_fact(args)))
 
@@ -319,7 +331,10 @@ class Ledger(Queries, Proofs):
             if replay is not None:
                 return replay
         for _ in range(MAX_ATTEMPTS):
-            aggregates, ws = decide()
+            try:
+                aggregates, ws = decide()
+            except StaleRead:
+                continue  # a fact series moved between a plugin's read and our load: decide again
             if not aggregates:
                 return ws.finish({}) if ws.finish else {}
             if request_id is not None:

@@ -15,6 +15,10 @@ from .store.writeset import EventKey, Posting, WriteSet
 Decision = tuple[list[Any], WriteSet]
 
 
+class StaleRead(Exception):
+    """Internal: what a command was computed from has changed since; decide it again."""
+
+
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -37,6 +41,7 @@ class Plan:
     _added: set[int] = field(default_factory=set)
     holds: dict[str, Hold] = field(default_factory=dict)
     facts: dict[Any, Fact] = field(default_factory=dict)
+    fact_base: dict[Any, int] = field(default_factory=dict)
     commands: list[Command] = field(default_factory=list)
     results: list[tuple[EventKey, str, dict[str, Any]]] = field(default_factory=list)
 

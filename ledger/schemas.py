@@ -167,6 +167,8 @@ class RecordFactSchema(Schema):
     subject = Id(required=True)
     data = Details(required=True)
     personal = fields.Boolean(load_default=False)
+    # Compare-and-set: the version of the series the new data was computed from (0 = none yet).
+    expected_version = StrictInt(load_default=None, allow_none=True, validate=validate.Range(0, MAX_SAFE_INTEGER))
     request_id = Id(load_default=None)
 
 

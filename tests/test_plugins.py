@@ -165,3 +165,17 @@ def test_facts_commit_atomically_with_movements_in_a_batch(shop, db_path):
             {"type": "transfer", "debit": "ana", "credit": "kiosk", "amount": 95},
         ])
     assert dump(db_path) == before and shop.fact("fees.shop.v1", "bakery") is None
+
+
+def test_expected_version_makes_a_fact_a_compare_and_set(shop, db_path):
+    from ledger import FactVersionConflict
+
+    shop.record_fact("fees.shop.v1", "kiosk", {"name": "Kiosk", "fee": 5}, expected_version=0)
+    shop.record_fact("fees.shop.v1", "kiosk", {"name": "Kiosk", "fee": 6}, expected_version=1)
+    before = dump(db_path)
+    with pytest.raises(FactVersionConflict) as err:
+        shop.record_fact("fees.shop.v1", "kiosk", {"name": "Kiosk", "fee": 7}, expected_version=1)
+    assert str(err.value) == (
+        "fact fees.shop.v1 of 'kiosk' is at version 2, not 1: it changed since you read it; read it again and recompute"
+    )
+    assert dump(db_path) == before

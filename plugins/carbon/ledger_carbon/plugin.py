@@ -59,7 +59,7 @@ def ledger_before_commit(ledger: Ledger, command: Command) -> Optional[list[dict
 
 @hookimpl
 def ledger_check_transaction(view: TransactionView) -> None:
-    check_transaction(view.commands)
+    check_transaction(view)
 
 
 @hookimpl

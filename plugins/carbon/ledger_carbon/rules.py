@@ -15,7 +15,7 @@ from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any, Mapping, Optional
 
-from ledger import Command, Ledger, RuleViolation, SchemeInfo, UnknownTransfer
+from ledger import Command, Ledger, RuleViolation, SchemeInfo, TransactionView, UnknownTransfer
 
 from .facts import Rate, read_catalogue, read_expiry_days, read_rates, read_stock, read_verifier
 from .lots import fifo, parse, resident_lots, stamp
@@ -42,6 +42,7 @@ from .names import (
     award_id,
     name_of,
     settlement_id,
+    stock_subject,
     tally_subject,
 )
 
@@ -356,25 +357,46 @@ def added_facts(ledger: Ledger, command: Command) -> list[dict[str, Any]]:
         return []
     args, d = command.args, command.args["details"]
     code = args["code"]
+    # Each revision names the version it was computed from (compare-and-set): if another writer
+    # revised the series since our read, the ledger decides the command again from fresh state.
     if code == AWARD:
+        subject = tally_subject(args["credit"], d["behaviour"])
         tally = tally_after(ledger, args["credit"], d["behaviour"], args["amount"], parse(d["earned_at"]))
-        return [fact(TALLY, tally_subject(args["credit"], d["behaviour"]), tally)]
-    spend = fact(SPEND, args["debit"], {"transfer_id": args["transfer_id"]})
+        return [fact(TALLY, subject, tally, version_of(ledger, TALLY, subject))]
+    spend = fact(SPEND, args["debit"], {"transfer_id": args["transfer_id"]}, version_of(ledger, SPEND, args["debit"]))
     if code == REDEMPTION:
+        subject = stock_subject(args["credit"], d["item"])
+        version = version_of(ledger, STOCK, subject)
         stock = read_stock(ledger, args["credit"], d["item"]) - d["quantity"]
         change = {"stock": stock, "change": -d["quantity"], "reason": "redemption"}
-        return [spend, fact(STOCK, f"{args['credit']}/{d['item']}", change)]
+        return [spend, fact(STOCK, subject, change, version)]
     return [spend] if code == EXPIRY else []
 
 
-def fact(fact_type: str, subject: str, data: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "fact", "fact_type": fact_type, "subject": subject, "data": data}
+def version_of(ledger: Ledger, fact_type: str, subject: str) -> int:
+    found = ledger.fact(fact_type, subject)
+    return found.version if found else 0
 
 
-def check_transaction(commands: list[Command]) -> None:
-    """Within one transaction each counter is revised once: the rules above read the last commit,
-    so two awards counted against one cap, or two debits of one resident, in a single batch
-    would each pass alone."""
+def fact(fact_type: str, subject: str, data: dict[str, Any], expected_version: int) -> dict[str, Any]:
+    return {"type": "fact", "fact_type": fact_type, "subject": subject, "data": data,
+            "expected_version": expected_version}
+
+
+def check_transaction(view: TransactionView) -> None:
+    """Inside the write transaction: the stock and cap counters as this transaction leaves them
+    must hold (the checks before the transaction read the last commit, which a concurrent writer
+    may have moved), and each counter is revised once per transaction."""
+    commands = view.commands
+    for c in commands:
+        if c.name != "transfer" or KIND not in c.kinds():
+            continue
+        d = c.args["details"]
+        if c.args["code"] == REDEMPTION:
+            left = (view.fact(STOCK, stock_subject(c.args["credit"], d["item"])) or {}).get("stock", 0)
+            if left < 0:
+                raise RuleViolation("stock", f"{c.args['credit']!r} has {left + d['quantity']} of {d['item']!r} in "
+                                    f"stock, so redeeming {d['quantity']} is short by {-left}")
     tallies: Counter[str] = Counter()
     redeems: Counter[str] = Counter()
     debits: Counter[str] = Counter()

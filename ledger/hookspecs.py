@@ -93,9 +93,10 @@ def ledger_before_commit(ledger: Ledger, command: Command) -> Optional[list[dict
     """Add movements that must commit atomically with the command (a fee, a match).
 
     Called per command item after ``ledger_validate_command`` passed. Return batch items
-    (``{"type": "transfer" | "hold" | "post" | "void", ...}``, the same dicts
-    ``Ledger.batch`` takes) and they are decided, validated (with
-    ``command.added_by`` set to your plugin's name) and written in the same transaction;
+    (``{"type": "transfer" | "hold" | "post" | "void" | "fact", ...}``, the same dicts
+    ``Ledger.batch`` takes; give a fact you computed from a read its ``expected_version``)
+    and they are decided, validated (with ``command.added_by`` set to your plugin's name)
+    and written in the same transaction;
     if any of them fails, the whole command fails. Items you add do not trigger
     ``ledger_before_commit`` again.
 

@@ -342,7 +342,14 @@ class Ledger(Queries, Proofs):
             try:
                 self._app.save(*aggregates, writeset=ws)
             except es.IntegrityError:
-                continue  # a concurrent writer won a stream or a unique row: decide again
+                # A concurrent writer won a stream or a unique row. If it was this very request
+                # (a duplicate sent twice at once), answer with its result rather than deciding
+                # again against the state it left.
+                if request_id is not None:
+                    replay = self._replay(request_id, command, digest)
+                    if replay is not None:
+                        return replay
+                continue
             except RequestIdTaken:
                 replay = self._replay(request_id, command, digest)
                 assert replay is not None  # the winner committed it before we could write

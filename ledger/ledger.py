@@ -230,14 +230,14 @@ class Ledger(Queries, Proofs):
         """
         data = dict(transfer_id=transfer_id, hold_id=hold_id, reason=reason, **kwargs)
         args = schemas.load(schemas.ReverseSchema, "reverse", data)
-        return TransferResult.from_dict(self._execute("reverse", args, lambda: self._planner.reverse(args)))
+        return TransferResult.from_dict(self._execute("reverse", args, lambda: self._planner.one("reverse", args)))
 
     def batch(self, items: Iterable[dict[str, Any]], *, request_id: Optional[str] = None) -> list[Record]:
-        """Commit transfers, holds, posts, voids and facts together or not at all.
+        """Commit transfers, holds, posts, voids, reversals and facts together or not at all.
 
         Each item is a dict with ``type`` (``transfer``, ``hold``, ``post``, ``void``,
-        ``fact``) and that command's arguments (a fact's are ``record_fact``'s); limits
-        are checked after each item in order.
+        ``reverse``, ``fact``) and that command's arguments (a fact's are ``record_fact``'s);
+        limits are checked after each item in order.
         """
         loaded = self._load_batch(list(items))
         args = {"items": loaded, "request_id": request_id}

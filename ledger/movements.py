@@ -219,21 +219,24 @@ class Movements:
             hold.details,
         ).to_dict()
 
-    def reverse(self, args: dict[str, Any]) -> Decision:
-        """A new transfer the other way, naming the original; a posted hold is the transfer ``hold:<id>``."""
-        original = args["transfer_id"] if args["transfer_id"] is not None else f"hold:{args['hold_id']}"
+    def _reverse(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:
+        """A new transfer the other way, naming the original; a posted hold is the transfer ``hold:<id>``.
+
+        The original is read from the last commit: a transfer made earlier in the same batch
+        cannot be reversed in it (nor would that mean anything).
+        """
+        original = args["transfer_id"] if args.get("transfer_id") is not None else f"hold:{args['hold_id']}"
         rows = self.ledger._rows(
             "SELECT debit, credit, amount, code, details FROM ledger_transfers WHERE transfer_id = ?", (original,)
         )
         if not rows:
-            if args["hold_id"] is None:
+            if args.get("hold_id") is None:
                 raise UnknownTransfer(original)
             hold = self.ledger._load(stream_id("hold", args["hold_id"]))
             if hold is None:
                 raise UnknownHold(args["hold_id"])
             raise HoldNotPending(hold.hold_id, hold.status)
         debit, credit, amount, code, details = rows[0]
-        plan = Plan()
         item = dict(
             debit=credit,
             credit=debit,
@@ -244,8 +247,7 @@ class Movements:
             transfer_id=f"{original}:reversal",
             request_id=args.get("request_id"),
         )
-        self._transfer(plan, item, reverses=original)
-        return self._seal(plan)
+        self._transfer(plan, item, reverses=original, added_by=added_by)
 
     def expire(self, hold_ids: list[str], now: datetime) -> Decision:
         """Expiry is the ledger's own housekeeping: plugins are not asked, deadlines are final."""

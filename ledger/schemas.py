@@ -263,6 +263,7 @@ BATCH_ITEMS: dict[str, type[Schema]] = {
     "hold": HoldSchema,
     "post": PostSchema,
     "void": VoidSchema,
+    "reverse": ReverseSchema,
     "fact": RecordFactSchema,
 }
 

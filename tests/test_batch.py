@@ -58,8 +58,30 @@ def test_batch_item_errors_name_the_item_and_field(community):
         "items[1].amount": ["Missing data for required field."],
     }
     with pytest.raises(
-        ValidationError, match=r"items\[0\].type: must be one of \['fact', 'hold', 'post', 'transfer', 'void'\]"
+        ValidationError, match=r"items\[0\].type: must be one of \['fact', 'hold', 'post', 'reverse', 'transfer', 'void'\]"
     ):
         community.batch([{"type": "mint"}])
     with pytest.raises(ValidationError, match="items: must hold at least one item"):
         community.batch([])
+
+
+def test_a_reversal_commits_atomically_with_other_items(community, db_path):
+    community.transfer("carbon:issuer", "alice.pts", 30, transfer_id="gift")
+    results = community.batch(
+        [
+            {"type": "reverse", "transfer_id": "gift", "reason": "sent to the wrong member"},
+            {"type": "transfer", "debit": "carbon:issuer", "credit": "bob.pts", "amount": 30, "transfer_id": "gift-2"},
+        ]
+    )
+    assert [(r.transfer_id, r.reverses) for r in results] == [("gift:reversal", "gift"), ("gift-2", None)]
+    assert (community.balance("alice.pts").posted, community.balance("bob.pts").posted) == (0, 30)
+    before = dump(db_path)
+    with pytest.raises(InsufficientFunds):
+        community.batch(
+            [
+                {"type": "transfer", "debit": "carbon:issuer", "credit": "carol.pts", "amount": 5, "transfer_id": "g3"},
+                {"type": "reverse", "transfer_id": "gift-2", "reason": "again"},
+                {"type": "transfer", "debit": "bob.pts", "credit": "carol.pts", "amount": 1},
+            ]
+        )
+    assert dump(db_path) == before

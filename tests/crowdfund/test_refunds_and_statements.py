@@ -8,6 +8,9 @@ import sqlite3
 import pytest
 from ledger_crowdfund import Crowdfund, NotRefundable
 
+from ledger import InsufficientFunds
+from ledger.testing import dump
+
 from .conftest import FUNDED, past_deadline
 
 
@@ -49,15 +52,14 @@ def test_a_refund_retried_after_it_finished_replays_and_writes_nothing(succeeded
     assert led.size() == size
 
 
-def test_a_refund_interrupted_after_its_cover_is_finished_by_a_retry(succeeded, led):
-    # The cover step alone, as a crash right after it would leave it.
-    led.transfer("org", "well:escrow", 800, code="crowdfund.refund_cover", memo="duplicate",
-                 details={"campaign": "well", "pledge": "a"}, transfer_id="well/a/1/refund-cover",
-                 request_id="crowdfund.refund:well/a/1.cover")
-    succeeded.refund("well", "a", "duplicate")
-    assert led.balance("org").posted == 400
-    assert led.balance("alice").posted == FUNDED
-    assert len(led.transfers(code="crowdfund.refund_cover")) == 1
+def test_a_refund_the_organiser_cannot_cover_writes_nothing_at_all(succeeded, led, db_path):
+    # One batch: the cover, both reversals and the pool's return commit together or not at all.
+    led.transfer("org", "alice", 1200 - 700, memo="spent on the well")
+    before = dump(db_path)
+    with pytest.raises(InsufficientFunds) as refused:
+        succeeded.refund("well", "a", "duplicate")
+    assert str(refused.value) == "account 'org' (cents) would go below its floor of 0 by 100"
+    assert dump(db_path) == before
 
 
 def test_only_collected_pledges_can_be_refunded(fund, led):

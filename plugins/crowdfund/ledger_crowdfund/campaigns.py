@@ -311,12 +311,10 @@ class Crowdfund:
     # -- refunds --------------------------------------------------------------------------------
 
     def refund(self, campaign: str, pledge: str, reason: str, *, request_id: Optional[str] = None) -> list[Any]:
-        """Refund a collected pledge after success: the organiser covers it, then the pledge's
-        posted transfer (and its match's) is reversed, naming the pledge, with ``reason``.
-
-        The core has no batch item for a reversal, so these are up to four commands; each has
-        a request id derived from the pledge (or ``request_id``), so a retry after a crash
-        finishes the refund without repeating a step.
+        """Refund a collected pledge after success: the organiser covers it, the pledge's posted
+        transfer (and its match's) is reversed, naming the pledge, with ``reason``, and the match
+        goes back to its sponsor: one batch, so a refund is whole or absent. Its request id is
+        derived from the pledge (or ``request_id``), so a retry returns the first refund.
         """
         c = self.campaign(campaign)
         hold = self.current(campaign, pledge)
@@ -327,24 +325,24 @@ class Crowdfund:
         prior = self._refund_of(hold.hold_id)
         if prior is not None and prior.memo != reason:
             raise NotRefundable(campaign, pledge, f"it was already refunded ({prior.memo!r})")
-        # A retry of a refund, finished or not, replays each step by its request id.
-        base = request_id or f"crowdfund.refund:{hold.hold_id}"
         match = self._posted_match(hold.hold_id)
         amount = hold.posted + (match.posted if match is not None else 0)
-        done: list[Any] = [self.ledger.transfer(
-            c.organiser, c.escrow, amount, code=REFUND_COVER, memo=reason,
-            details={"campaign": campaign, "pledge": pledge}, transfer_id=f"{hold.hold_id}/refund-cover",
-            request_id=f"{base}.cover")]
-        done.append(self.ledger.reverse(hold_id=hold.hold_id, reason=reason, request_id=f"{base}.pledge"))
+        details = {"campaign": campaign, "pledge": pledge}
+        items: list[dict[str, Any]] = [
+            {"type": "transfer", "debit": c.organiser, "credit": c.escrow, "amount": amount, "code": REFUND_COVER,
+             "memo": reason, "details": details, "transfer_id": f"{hold.hold_id}/refund-cover"},
+            {"type": "reverse", "hold_id": hold.hold_id, "reason": reason},
+        ]
         if match is not None:
-            done.append(self.ledger.reverse(hold_id=match.hold_id, reason=reason, request_id=f"{base}.match"))
             terms = read_matching(self.ledger, campaign)
             assert terms is not None  # a match exists only under terms
-            done.append(self.ledger.transfer(
-                c.pool, terms.sponsor, match.posted, code=MATCH_RETURN, memo=reason,
-                details={"campaign": campaign, "pledge": pledge}, transfer_id=f"{hold.hold_id}/match-return",
-                request_id=f"{base}.match-return"))
-        return done
+            items += [
+                {"type": "reverse", "hold_id": match.hold_id, "reason": reason},
+                {"type": "transfer", "debit": c.pool, "credit": terms.sponsor, "amount": match.posted,
+                 "code": MATCH_RETURN, "memo": reason, "details": details,
+                 "transfer_id": f"{hold.hold_id}/match-return"},
+            ]
+        return self.ledger.batch(items, request_id=request_id or f"crowdfund.refund:{hold.hold_id}")
 
     def _refund_of(self, hold_id: str) -> Optional[TransferResult]:
         try:

@@ -174,6 +174,14 @@ class LedgerNotInitialised(LedgerError):
         super().__init__(f"{where} holds no ledger; run 'ledger init' (or Ledger.init) first")
 
 
+class LedgerUnreadable(LedgerError):
+    """The file is not a readable ledger database (garbage, truncated, corrupted)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where, self.reason = where, reason
+        super().__init__(f"{where} cannot be read as a ledger database ({reason}); restore it from a backup")
+
+
 class LedgerExists(LedgerError):
     def __init__(self, where: str) -> None:
         self.where = where

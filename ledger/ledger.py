@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -29,6 +30,7 @@ from .errors import (
     DuplicateRequest,
     LedgerExists,
     LedgerNotInitialised,
+    LedgerUnreadable,
     ValidationError,
 )
 from .export import ExportResult
@@ -86,11 +88,17 @@ class Ledger(Queries, Proofs):
         if not create and not Path(self.db).exists():
             # Opening must not leave an empty database file behind in the wrong directory.
             raise LedgerNotInitialised(self.db)
-        self._app = LedgerApplication(env=sqlite_env(self.db))
+        try:
+            self._app = LedgerApplication(env=sqlite_env(self.db))
+        except (sqlite3.DatabaseError, es.PersistenceError) as exc:
+            raise LedgerUnreadable(self.db, str(exc)) from None
         self._recorder = self._app.recorder
         self._planner = Planner(self)
         try:
             self._open_or_create(create, ledger_id)
+        except (sqlite3.DatabaseError, es.PersistenceError) as exc:
+            self.close()
+            raise LedgerUnreadable(self.db, str(exc)) from None
         except BaseException:
             self.close()  # a refused open must not leave connections behind
             raise

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from datetime import UTC, datetime
 from typing import Any, Optional, Sequence, Union
 from uuid import UUID
@@ -255,6 +256,11 @@ class Queries:
                 if raise_on_error:
                     raise ChainBroken(exc.seq, exc.reason) from None
                 return VerifyReport(False, verifier.size, verifier.head, exc.seq, exc.reason)
+            except sqlite3.DatabaseError as exc:  # a corrupted page: the walk cannot go past it
+                reason = f"the database file is damaged ({exc})"
+                if raise_on_error:
+                    raise ChainBroken(verifier.size, reason) from None
+                return VerifyReport(False, verifier.size, verifier.head, verifier.size, reason)
         return VerifyReport(True, verifier.size, verifier.head)
 
     @staticmethod

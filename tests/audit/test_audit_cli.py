@@ -166,8 +166,8 @@ def test_consistency_command(kit, tmp_path):
 
 def test_installed_console_script(kit, export_dir):
     script = Path(sys.executable).parent / "ledger-audit"
-    if not script.exists():
-        pytest.skip("ledger-audit is not installed in this environment (pip install -e audit)")
+    # scripts/test installs audit/ with its console script; a missing script is a broken install.
+    assert script.exists(), "ledger-audit is not installed in this environment (pip install -e audit)"
     result = subprocess.run([script, "verify", export_dir, "--key", kit.genesis_key], capture_output=True, text=True)
     assert result.returncode == 0 and result.stdout.startswith("OK ")
 

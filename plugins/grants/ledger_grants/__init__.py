@@ -1,0 +1,85 @@
+"""The commons ledger's grants plugin: fund accounting, grant lifecycle and donation tracing.
+
+Every incoming grant or donation lands in a fund (an account with a ``grants.fund.v1`` fact),
+restricted to a purpose or not; a restricted fund pays out only for its purpose. A grant is a
+commitment (award, budget lines, lifecycle) whose tranches never exceed it and whose expenses
+stay within each budget line plus a tolerance. ``Tracer`` links every cent spent to the cents
+that funded it, first in first out. ``Grants`` is the API an app holds; the rules live in the
+plugin and apply to every command, whoever issues it.
+"""
+
+from __future__ import annotations
+
+from .errors import NotTraceable, UnknownFund, UnknownGrant
+from .facts import Fund, Grant, Tally, allowance
+from .grants import Grants
+from .names import (
+    BUDGET,
+    CODES,
+    CONDUIT,
+    DONATION,
+    EXPENSE,
+    FUND,
+    FUND_TRANSFER,
+    GRANT,
+    KIND,
+    RETURN,
+    STATUS,
+    TALLY,
+    TRANCHE,
+    UNIT,
+)
+from .statements import (
+    FunderStatement,
+    FundStatement,
+    GrantStatement,
+    LineStatement,
+    fund_statement,
+    fund_statements,
+    funder_statement,
+    grant_statement,
+    grant_statements,
+)
+from .tracing import DonationTrace, ExpenseTrace, Share, Tracer, trace_donation, trace_expense
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BUDGET",
+    "CODES",
+    "CONDUIT",
+    "DONATION",
+    "EXPENSE",
+    "FUND",
+    "FUND_TRANSFER",
+    "GRANT",
+    "KIND",
+    "RETURN",
+    "STATUS",
+    "TALLY",
+    "TRANCHE",
+    "UNIT",
+    "DonationTrace",
+    "ExpenseTrace",
+    "Fund",
+    "FundStatement",
+    "FunderStatement",
+    "Grant",
+    "GrantStatement",
+    "Grants",
+    "LineStatement",
+    "NotTraceable",
+    "Share",
+    "Tally",
+    "Tracer",
+    "UnknownFund",
+    "UnknownGrant",
+    "allowance",
+    "fund_statement",
+    "fund_statements",
+    "funder_statement",
+    "grant_statement",
+    "grant_statements",
+    "trace_donation",
+    "trace_expense",
+]

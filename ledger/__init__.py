@@ -15,6 +15,8 @@ The public API, all importable from ``ledger``:
   :class:`FactType`, :class:`Exporter`, :class:`Command`, :class:`TransactionView`,
   :class:`RuleViolation`, :class:`PluginError`; the hooks are documented in
   :mod:`ledger.hookspecs`. Facts: ``record_fact``, ``fact``, ``facts``.
+  :func:`validate` (schema, command name, data) checks a plugin's own input with a
+  marshmallow schema and raises :class:`ValidationError` in the ledger's shape.
 
 Amounts are integers in the unit's smallest step; floats are refused.
 """
@@ -69,6 +71,7 @@ from .results import (
     TransferResult,
     VerifyReport,
 )
+from .schemas import load as validate
 
 __version__ = "0.1.0"
 
@@ -88,6 +91,7 @@ __all__ = [
     "UnknownFactType",
     "UnknownSchemeKind",
     "hookimpl",
+    "validate",
     "AccountClosed",
     "AccountExists",
     "AccountInfo",

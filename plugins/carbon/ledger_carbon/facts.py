@@ -153,15 +153,6 @@ def read_stock(ledger: Ledger, merchant_account: str, item: str) -> int:
     return fact.data["stock"] if fact else 0
 
 
-def flat_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages as ``{"behaviours.0.unit": [...]}``, the ledger's error shape."""
-    if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
-    out: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        out.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
-    return out
-
 
 __all__ = [
     "DEFAULT_EXPIRY_DAYS",
@@ -175,7 +166,6 @@ __all__ = [
     "StockSchema",
     "TallySchema",
     "VerifierSchema",
-    "flat_errors",
     "read_catalogue",
     "read_expiry_days",
     "read_rates",

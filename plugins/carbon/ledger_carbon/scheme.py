@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Iterable, Mapping, Optional
 
-from ledger import AccountInfo, Balance, FactResult, Ledger, TransferResult, UnknownScheme, ValidationError
+from ledger import AccountInfo, Balance, FactResult, Ledger, TransferResult, UnknownScheme, ValidationError, validate
 
 from .errors import NotACarbonScheme
 from .facts import (
@@ -21,7 +21,6 @@ from .facts import (
     RatesSchema,
     RateTable,
     SettingsSchema,
-    flat_errors,
     read_catalogue,
     read_expiry_days,
     read_rates,
@@ -68,9 +67,7 @@ def _rows(values: Iterable[Any]) -> list[dict[str, Any]]:
 
 
 def _validated(schema: Any, data: dict[str, Any], what: str) -> None:
-    errors = schema().validate(data)
-    if errors:
-        raise ValidationError(what, flat_errors(errors))
+    validate(schema, what, data)
 
 
 class CarbonScheme:

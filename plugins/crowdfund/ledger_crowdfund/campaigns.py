@@ -23,6 +23,7 @@ from ledger import (
     UnknownAccount,
     UnknownTransfer,
     ValidationError,
+    validate,
 )
 
 from .errors import (
@@ -115,9 +116,7 @@ class Crowdfund:
         data = dict(scheme=scheme, organiser=organiser, goal=goal, deadline=iso(deadline), mode=mode,
                     min_pledge=min_pledge, max_pledge=max_pledge, description=description, funds=funds, host=host,
                     fee_bps=fee_bps, settle_within=settle_within)
-        errors = CampaignSchema().validate(data)
-        if errors:
-            raise ValidationError("crowdfund create", {k: [str(m) for m in v] for k, v in errors.items()})
+        validate(CampaignSchema, "crowdfund create", data)
         info = self.ledger.scheme_info(scheme)
         if info is not None and info.kind != KIND:
             raise NotACrowdfundScheme(scheme, info.kind)
@@ -168,9 +167,7 @@ class Crowdfund:
         c = self.campaign(campaign)
         self._check_open(c, "add a matching pool")
         terms = dict(sponsor=sponsor, numerator=numerator, denominator=denominator, cap=cap)
-        errors = MatchingSchema().validate(terms)
-        if errors:
-            raise ValidationError("crowdfund add_matching", {k: [str(m) for m in v] for k, v in errors.items()})
+        validate(MatchingSchema, "crowdfund add_matching", terms)
         existing = read_matching(self.ledger, campaign)
         if existing is not None:
             raise MatchingExists(campaign, existing.sponsor)

@@ -18,7 +18,7 @@ from ledger import (
     Ledger,
     TransferResult,
     UnknownScheme,
-    ValidationError,
+    validate,
 )
 
 from .errors import NotAnExchange, NotATimeBank
@@ -30,7 +30,6 @@ from .facts import (
     Service,
     Settings,
     SettingsSchema,
-    flat_errors,
     read_catalogue,
     read_settings,
 )
@@ -110,9 +109,7 @@ class TimeBank:
         }
         services = _services(catalogue)
         for schema, data in ((SettingsSchema, settings), (CatalogueSchema, services)):
-            errors = schema().validate(data)
-            if errors:
-                raise ValidationError("time bank create", flat_errors(errors))
+            validate(schema, "time bank create", data)
         ledger.register_scheme(bank, kind=KIND, floor=floor, ceiling=ceiling, request_id=_step_id(request_id, "scheme"))
         ledger.record_fact(SETTINGS, bank, settings, request_id=_step_id(request_id, "settings"))
         ledger.record_fact(CATALOGUE, bank, services, request_id=_step_id(request_id, "catalogue"))

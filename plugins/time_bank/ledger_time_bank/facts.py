@@ -110,15 +110,6 @@ def find_service(catalogue: list[Service], name: str) -> Optional[Service]:
     return next((s for s in catalogue if s.name == name), None)
 
 
-def flat_errors(messages: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Marshmallow's nested messages as ``{"services.0.price": [...]}``, the ledger's error shape."""
-    if isinstance(messages, list):
-        return {prefix or "_schema": [str(m) for m in messages]}
-    out: dict[str, list[str]] = {}
-    for key, value in messages.items():
-        out.update(flat_errors(value, f"{prefix}.{key}" if prefix else str(key)))
-    return out
-
 
 __all__ = [
     "CatalogueSchema",
@@ -127,7 +118,6 @@ __all__ = [
     "Settings",
     "SettingsSchema",
     "find_service",
-    "flat_errors",
     "read_catalogue",
     "read_settings",
 ]

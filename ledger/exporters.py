@@ -8,6 +8,7 @@ are left out. They are for reading; what an auditor *verifies* is leaves and bod
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import sqlite3
 from pathlib import Path
@@ -90,8 +91,17 @@ def _size(out: Path) -> int:
 
 
 def _snapshot(ledger: Ledger, size: int, public: bool) -> dict[str, list[dict[str, Any]]]:
-    """Rows of every table, as of ``size`` events, with personal data withheld if ``public``."""
-    conn = sqlite3.connect(f"file:{ledger.db}?mode=ro", uri=True)
+    """Rows of every table, as of ``size`` events, with personal data withheld if ``public``.
+
+    Both built-in exporters need the same rows; the ledger's first ``size`` events never
+    change, so one read serves both.
+    """
+    return _read_snapshot(str(Path(ledger.db).resolve()), size, public)
+
+
+@functools.lru_cache(maxsize=2)
+def _read_snapshot(db: str, size: int, public: bool) -> dict[str, list[dict[str, Any]]]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     try:
         conn.execute("BEGIN")

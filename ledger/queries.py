@@ -175,6 +175,9 @@ class Queries:
     ) -> list[TransferResult]:
         """Transfers (and reversals) in sequence order, filtered by account (either side),
         scheme (of the debit account), code, and a seq window ``after < seq <= until``."""
+        for name, value, low in (("limit", limit, 1), ("after", after, -1), ("until", until, -1)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
+                raise ValidationError("transfers", {name: [f"must be an integer of at least {low}."]})
         where, params = ["t.seq > ?"], [-1 if after is None else after]
         if until is not None:
             where.append("t.seq <= ?")

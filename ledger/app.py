@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from eventsourcing.application import Application
@@ -10,6 +11,19 @@ from eventsourcing.persistence import Transcoder
 from .store.transcoder import CanonicalJSONTranscoder
 
 SQLITE_FACTORY = "ledger.store.sqlite:ChainedSQLiteFactory"
+POSTGRES_FACTORY = "ledger.store.postgres:ChainedPostgresFactory"
+POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_postgres_url(db: str) -> bool:
+    return str(db).startswith(POSTGRES_SCHEMES)
+
+
+def redact(db: str) -> str:
+    """``db`` fit for messages and logs: a URL's password replaced by ``***``."""
+    if not is_postgres_url(db):
+        return str(db)
+    return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", str(db))
 
 
 class LedgerApplication(Application):
@@ -27,3 +41,29 @@ def sqlite_env(path: str, **extra: Any) -> dict[str, str]:
         "SQLITE_LOCK_TIMEOUT": "30",
         **{k: str(v) for k, v in extra.items()},
     }
+
+
+def postgres_env(url: str, **extra: Any) -> dict[str, str]:
+    """eventsourcing's settings for a ``postgresql://`` URL (libpq syntax, query parameters included)."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    info = conninfo_to_dict(url)
+    return {
+        "PERSISTENCE_MODULE": POSTGRES_FACTORY,
+        "POSTGRES_DBNAME": str(info.get("dbname") or info.get("user") or "postgres"),
+        "POSTGRES_HOST": str(info.get("host") or "localhost"),
+        "POSTGRES_PORT": str(info.get("port") or "5432"),
+        "POSTGRES_USER": str(info.get("user") or ""),
+        "POSTGRES_PASSWORD": str(info.get("password") or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "10",
+        # Writers queue on the events table's lock; give a busy ledger time rather than failing fast.
+        "POSTGRES_LOCK_TIMEOUT": "30",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "8",
+        **{k: str(v) for k, v in extra.items()},
+    }
+
+
+def store_env(db: str) -> dict[str, str]:
+    """Persistence settings for ``db``: a ``postgresql://`` URL, else a SQLite file path."""
+    return postgres_env(db) if is_postgres_url(db) else sqlite_env(db)

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
 
@@ -39,8 +38,8 @@ class ExportResult:
         }
 
 
-def personal_seqs(conn: sqlite3.Connection, size: int) -> list[int]:
-    return [r[0] for r in conn.execute("SELECT seq FROM ledger_personal WHERE seq < ? ORDER BY seq", (size,))]
+def personal_seqs(snap: Any, size: int) -> list[int]:
+    return [r[0] for r in snap.rows("SELECT seq FROM ledger_personal WHERE seq < ? ORDER BY seq", (size,))]
 
 
 def export(ledger: Ledger, out: Path, *, public: bool = True, formats: list[str] | None = None) -> ExportResult:
@@ -54,13 +53,12 @@ def export(ledger: Ledger, out: Path, *, public: bool = True, formats: list[str]
         raise ValidationError("export", {"formats": [f"unknown format(s) {unknown}; known: {sorted(exporters)}."]})
     checkpoint = ledger.checkpoint()
     out.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(f"file:{ledger.db}?mode=ro", uri=True)
-    try:
-        conn.execute("BEGIN")  # one snapshot for every file below
-        withheld = personal_seqs(conn, checkpoint.size) if public else []
+    with ledger._recorder.snapshot() as snap:  # one snapshot for every file below
+        withheld = personal_seqs(snap, checkpoint.size) if public else []
         hidden = set(withheld)
-        rows = conn.execute(
-            "SELECT c.seq, c.leaf, e.state FROM ledger_chain c JOIN stored_events e ON e.rowid = c.notification_id "
+        rows = snap.rows(
+            "SELECT c.seq, c.leaf, e.state FROM ledger_chain c "
+            f"JOIN stored_events e ON e.{ledger._recorder.event_id} = c.notification_id "
             "WHERE c.seq < ? ORDER BY c.seq",
             (checkpoint.size,),
         )
@@ -68,8 +66,6 @@ def export(ledger: Ledger, out: Path, *, public: bool = True, formats: list[str]
             for seq, leaf, state in rows:
                 leaves.write(bytes(leaf) + b"\n")
                 bodies.write((b"null" if seq in hidden else bytes(state)) + b"\n")
-    finally:
-        conn.close()
     (out / "checkpoint.txt").write_text(checkpoint.note, encoding="utf-8")
     files = ["leaves.jsonl", "bodies.jsonl", "checkpoint.txt"]
     for name, exporter in sorted(exporters.items()):

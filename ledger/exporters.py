@@ -8,14 +8,13 @@ are left out. They are for reading; what an auditor *verifies* is leaves and bod
 from __future__ import annotations
 
 import csv
-import functools
 import json
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from .app import is_postgres_url
 from .hookspecs import hookimpl
 from .plugins import Exporter
 
@@ -96,23 +95,27 @@ def _snapshot(ledger: Ledger, size: int, public: bool) -> dict[str, list[dict[st
     Both built-in exporters need the same rows; the ledger's first ``size`` events never
     change, so one read serves both.
     """
-    return _read_snapshot(str(Path(ledger.db).resolve()), size, public)
+    key = (ledger.ledger_id, ledger.db if is_postgres_url(ledger.db) else str(Path(ledger.db).resolve()), size, public)
+    if key not in _cache:
+        _cache[key] = _read_snapshot(ledger, size, public)
+        while len(_cache) > 2:
+            _cache.pop(next(iter(_cache)))
+    return _cache[key]
 
 
-@functools.lru_cache(maxsize=2)
-def _read_snapshot(db: str, size: int, public: bool) -> dict[str, list[dict[str, Any]]]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        conn.execute("BEGIN")
+_cache: dict[tuple, dict[str, list[dict[str, Any]]]] = {}
+
+
+def _read_snapshot(ledger: Ledger, size: int, public: bool) -> dict[str, list[dict[str, Any]]]:
+    with ledger._recorder.snapshot() as snap:
         personal = (
-            {r[0] for r in conn.execute("SELECT seq FROM ledger_personal WHERE seq < ?", (size,))} if public else set()
+            {r[0] for r in snap.rows("SELECT seq FROM ledger_personal WHERE seq < ?", (size,))} if public else set()
         )
-        schemes = [dict(r) for r in conn.execute("SELECT * FROM ledger_schemes WHERE seq < ? ORDER BY scheme", (size,))]
+        schemes = list(snap.dicts("SELECT * FROM ledger_schemes WHERE seq < ? ORDER BY scheme", (size,)))
         accounts = []
-        for r in conn.execute("SELECT * FROM ledger_accounts WHERE seq < ? ORDER BY account", (size,)):
-            row = dict(r)
-            row["owner"] = None if r["seq"] in personal else r["owner"]
+        for row in snap.dicts("SELECT * FROM ledger_accounts WHERE seq < ? ORDER BY account", (size,)):
+            if row["seq"] in personal:
+                row["owner"] = None
             accounts.append(row)
         events = [
             {
@@ -121,25 +124,25 @@ def _read_snapshot(db: str, size: int, public: bool) -> dict[str, list[dict[str,
                 "type": r["topic"],
                 "body": None if r["seq"] in personal else bytes(r["state"]).decode(),
             }
-            for r in conn.execute(
+            for r in snap.dicts(
                 "SELECT c.seq, c.ts, e.topic, e.state FROM ledger_chain c "
-                "JOIN stored_events e ON e.rowid = c.notification_id WHERE c.seq < ? ORDER BY c.seq",
+                f"JOIN stored_events e ON e.{ledger._recorder.event_id} = c.notification_id "
+                "WHERE c.seq < ? ORDER BY c.seq",
                 (size,),
             )
         ]
         transfers = []
-        for r in conn.execute("SELECT * FROM ledger_transfers WHERE seq < ? ORDER BY seq", (size,)):
-            row = dict(r)
-            if r["seq"] in personal:
+        for row in snap.dicts("SELECT * FROM ledger_transfers WHERE seq < ? ORDER BY seq", (size,)):
+            if row["seq"] in personal:
                 row["memo"], row["details"] = None, None
             transfers.append(row)
         balances = []
         for account in accounts:
-            found = conn.execute(
+            found = snap.one(
                 "SELECT debits_posted, credits_posted, debits_pending, credits_pending, seq FROM ledger_postings "
                 "WHERE account = ? AND seq < ? ORDER BY seq DESC LIMIT 1",
                 (account["account"], size),
-            ).fetchone()
+            )
             dp, cp, dpend, cpend, seq = tuple(found) if found else (0, 0, 0, 0, None)
             balances.append(
                 {
@@ -151,8 +154,6 @@ def _read_snapshot(db: str, size: int, public: bool) -> dict[str, list[dict[str,
                     "as_of_seq": seq,
                 }
             )
-    finally:
-        conn.close()
     units: dict[str, dict[str, int]] = {}
     for b in balances:
         unit = units.setdefault(b["unit"], {"unit": b["unit"], "accounts": 0, "sum_posted": 0})

@@ -11,6 +11,21 @@ from .errors import KeyFileExists
 
 
 def key_path_for(db: str) -> Path:
+    """Where a ledger's signing key lives unless told: ``LEDGER_KEY``, else beside the file.
+
+    A PostgreSQL ledger has no file to sit beside: its key defaults to
+    ``<dbname>@<host>.key`` in the working directory (``LEDGER_KEY`` or ``key_path=``
+    are the way to keep it somewhere deliberate).
+    """
+    explicit = os.environ.get("LEDGER_KEY")
+    if explicit:
+        return Path(explicit)
+    if str(db).startswith(("postgresql://", "postgres://")):
+        from psycopg.conninfo import conninfo_to_dict
+
+        info = conninfo_to_dict(str(db))
+        host = str(info.get("host") or "localhost").strip("/").replace("/", "_")
+        return Path(f"{info.get('dbname') or 'postgres'}@{host}.key")
     return Path(f"{db}.key")
 
 

@@ -22,7 +22,7 @@ from eventsourcing.application import AggregateNotFoundError
 from ledger_audit import CanonicalFormError, canonical_bytes
 
 from . import schemas
-from .app import LedgerApplication, sqlite_env
+from .app import LedgerApplication, is_postgres_url, redact, store_env
 from .commands import Decision, Planner
 from .domain import Genesis
 from .errors import (
@@ -85,20 +85,20 @@ class Ledger(Queries, Proofs):
         self.clock = clock
         self.plugins = PluginHost(plugins, load_entrypoints=load_entrypoints)
         self.key_path = Path(key_path) if key_path else key_path_for(self.db)
-        if not create and not Path(self.db).exists():
+        if not create and not is_postgres_url(self.db) and not Path(self.db).exists():
             # Opening must not leave an empty database file behind in the wrong directory.
             raise LedgerNotInitialised(self.db)
         try:
-            self._app = LedgerApplication(env=sqlite_env(self.db))
+            self._app = LedgerApplication(env=store_env(self.db))
         except (sqlite3.DatabaseError, es.PersistenceError) as exc:
-            raise LedgerUnreadable(self.db, str(exc)) from None
+            raise LedgerUnreadable(redact(self.db), str(exc)) from None
         self._recorder = self._app.recorder
         self._planner = Planner(self)
         try:
             self._open_or_create(create, ledger_id)
         except (sqlite3.DatabaseError, es.PersistenceError) as exc:
             self.close()
-            raise LedgerUnreadable(self.db, str(exc)) from None
+            raise LedgerUnreadable(redact(self.db), str(exc)) from None
         except BaseException:
             self.close()  # a refused open must not leave connections behind
             raise
@@ -108,22 +108,24 @@ class Ledger(Queries, Proofs):
         if genesis:
             self.ledger_id = json.loads(bytes(genesis[0][0]))["ledger"]
             if ledger_id is not None and ledger_id != self.ledger_id:
-                raise LedgerExists(f"{self.db} (ledger {self.ledger_id!r}, not {ledger_id!r})")
+                raise LedgerExists(f"{redact(self.db)} (ledger {self.ledger_id!r}, not {ledger_id!r})")
         elif create:
             self._create(ledger_id or f"commons-ledger.local/{uuid.uuid4().hex}")
         else:
-            raise LedgerNotInitialised(self.db)
+            raise LedgerNotInitialised(redact(self.db))
 
     @classmethod
     def init(cls, db: str, ledger_id: Optional[str] = None, **kwargs: Any) -> Ledger:
         """Create a new ledger in ``db``; refuse if the file already holds one."""
-        probe = LedgerApplication(env=sqlite_env(str(db)))
         try:
-            with probe.recorder.datastore.transaction(commit=False) as c:
-                c.execute("SELECT 1 FROM ledger_chain LIMIT 1")
-                if c.fetchone() is not None:
-                    raise LedgerExists(str(db))
+            probe = LedgerApplication(env=store_env(str(db)))
+        except (sqlite3.DatabaseError, es.PersistenceError) as exc:
+            raise LedgerUnreadable(redact(str(db)), str(exc)) from None
+        try:
+            if probe.recorder.query("SELECT 1 FROM ledger_chain LIMIT 1"):
+                raise LedgerExists(redact(str(db)))
         finally:
+            probe.recorder.close_readers()
             probe.close()
         return cls(db, create=True, ledger_id=ledger_id, **kwargs)
 

@@ -121,7 +121,7 @@ class Proofs:
     def _event_bytes(self, seq: int) -> tuple[bytes, bytes, bool]:
         row = self._rows(  # type: ignore[attr-defined]
             "SELECT c.leaf, e.state, p.seq IS NOT NULL FROM ledger_chain c "
-            "JOIN stored_events e ON e.rowid = c.notification_id "
+            f"JOIN stored_events e ON e.{self._recorder.event_id} = c.notification_id "  # type: ignore[attr-defined]
             "LEFT JOIN ledger_personal p ON p.seq = c.seq WHERE c.seq = ?",
             (seq,),
         )[0]

@@ -240,20 +240,21 @@ class Queries:
         in either breaks the walk at the first position it touches.
         """
         verifier = ChainVerifier()
-        with self._recorder.datastore.transaction(commit=False) as c:
-            conn = c.sqlite_cursor.connection
-            events = conn.execute(
-                "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+        event_id = self._recorder.event_id
+        with self._recorder.snapshot() as snap:
+            events = snap.rows(
+                f"SELECT {event_id}, originator_id, originator_version, topic, state FROM stored_events "
+                f"ORDER BY {event_id}"
             )
-            chain = conn.execute("SELECT seq, notification_id, leaf, hash FROM ledger_chain ORDER BY seq")
+            chain = snap.rows("SELECT seq, notification_id, leaf, hash FROM ledger_chain ORDER BY seq")
             try:
                 while True:
-                    e, link = events.fetchone(), chain.fetchone()
+                    e, link = next(events, None), next(chain, None)
                     if e is None and link is None:
                         break
                     self._check_link(verifier.size, e, link)
                     leaf = verifier.feed(bytes(link[2]), bytes(e[4]), bytes(link[3]))
-                    if (UUID(leaf.stream), leaf.version, leaf.type) != (UUID(e[1]), e[2], e[3]):
+                    if (UUID(leaf.stream), leaf.version, leaf.type) != (UUID(str(e[1])), e[2], e[3]):
                         raise ChainError(leaf.seq, "leaf names a different stream, version or type than its event")
             except ChainError as exc:
                 if raise_on_error:

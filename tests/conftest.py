@@ -1,4 +1,11 @@
-"""Shared fixtures: every test gets a fresh ledger in a real SQLite file."""
+"""Shared fixtures: every test gets a fresh ledger in a real SQLite file, or a real PostgreSQL database.
+
+A test module that sets ``BACKENDS = ("sqlite", "postgres")`` runs each of its tests
+on both stores: ``db_path`` is then a file path or a ``postgresql://`` URL of a new
+database on the session's own server (``ledger.pgserver.TemporaryPostgres``).
+Without a server the PostgreSQL tests fail, never skip, unless a developer says
+``LEDGER_TESTS_WITHOUT_POSTGRES=1`` — which is refused when ``CI`` is set.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from ledger import Ledger
+from ledger.pgserver import PostgresUnavailable, TemporaryPostgres
 from ledger.testing import FakeClock
 
 # CI runs fewer examples of every property, never fewer kinds of checks.
@@ -23,8 +31,44 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    backends = getattr(metafunc.module, "BACKENDS", None)
+    if backends and "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", backends, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The suite's own PostgreSQL server, started once (binaries found as ``ledger.pgserver.find_bindir`` says)."""
+    try:
+        server = TemporaryPostgres().start()
+    except PostgresUnavailable as exc:
+        if os.environ.get("LEDGER_TESTS_WITHOUT_POSTGRES") and not os.environ.get("CI"):
+            pytest.skip(f"LEDGER_TESTS_WITHOUT_POSTGRES is set: {exc}")
+        pytest.fail(f"PostgreSQL tests cannot run: {exc}", pytrace=False)
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def db_path(tmp_path: Path) -> str:
+def backend(request: pytest.FixtureRequest) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A new, empty PostgreSQL database; the ledger's key goes in ``tmp_path`` (``LEDGER_KEY``)."""
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    monkeypatch.setenv("LEDGER_KEY", str(tmp_path / "ledger.key"))
+    yield url
+    server.drop_database(url)
+
+
+@pytest.fixture
+def db_path(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "postgres":
+        return request.getfixturevalue("postgres_url")
     return str(tmp_path / "ledger.db")
 
 

@@ -7,6 +7,9 @@ import pytest
 from ledger import HoldResult, InsufficientFunds, TransferResult, ValidationError
 from ledger.testing import dump
 
+# Every test here runs on both stores: the same rules, the same errors.
+BACKENDS = ("sqlite", "postgres")
+
 
 def test_batch_commits_every_item_with_its_own_sequence_number(community):
     results = community.batch(

@@ -9,6 +9,9 @@ import pytest
 from ledger import HoldExpired, HoldNotPending, InsufficientFunds, PostExceedsHold, UnknownHold
 from ledger.testing import dump
 
+# Every test here runs on both stores: the same rules, the same errors.
+BACKENDS = ("sqlite", "postgres")
+
 
 def test_hold_reserves_then_partial_post_moves_part_and_releases_the_rest(community):
     community.transfer("carbon:issuer", "alice.pts", 100)

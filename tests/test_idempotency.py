@@ -7,6 +7,9 @@ import pytest
 from ledger import DuplicateRequest, Ledger, UnknownAccount
 from ledger.testing import dump
 
+# Every test here runs on both stores: the same rules, the same errors.
+BACKENDS = ("sqlite", "postgres")
+
 
 def test_repeating_a_request_returns_the_original_result_and_writes_nothing(community, db_path):
     community.transfer("time:issuer", "alice", 60, request_id="req-1")

@@ -8,6 +8,9 @@ import pytest
 
 from ledger import UnknownAccount, ValidationError
 
+# Every test here runs on both stores: the same rules, the same errors.
+BACKENDS = ("sqlite", "postgres")
+
 
 def test_balance_as_of_a_sequence_number(community):
     first = community.transfer("time:issuer", "alice", 100)

@@ -20,6 +20,9 @@ from ledger import (
 )
 from ledger.testing import dump
 
+# Every test here runs on both stores: the same rules, the same errors.
+BACKENDS = ("sqlite", "postgres")
+
 
 def test_transfer_moves_amount_between_two_accounts_and_conserves_the_unit(community):
     community.transfer("time:issuer", "alice", 120, memo="welcome hours")

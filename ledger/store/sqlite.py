@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from typing import Any, Optional, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional, Sequence
 
 from eventsourcing import persistence as es
 from eventsourcing.persistence import StoredEvent
@@ -42,8 +43,30 @@ def append_only_triggers(table: str) -> list[str]:
     ]
 
 
+class Snapshot:
+    """One consistent read-only view of the file (a read transaction) for exports and ``verify``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        return iter(self._conn.execute(sql, params))
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Optional[tuple]:
+        return self._conn.execute(sql, params).fetchone()
+
+    def dicts(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        cursor = self._conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return (dict(zip(names, row)) for row in cursor)
+
+
 class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     """SQLite application recorder that hash-chains every event it stores."""
+
+    #: How SQL elsewhere names an event row's position in the events table.
+    event_id = "rowid"
+    dialect = "sqlite"
 
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
@@ -65,6 +88,15 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             self._readers.conn = conn
             self._all_readers.append(conn)
         return conn.execute(sql, params).fetchall()
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        conn = sqlite3.connect(f"file:{self.datastore.pool.db_name}?mode=ro", uri=True, isolation_level=None)
+        try:
+            conn.execute("BEGIN")
+            yield Snapshot(conn)
+        finally:
+            conn.close()
 
     def insert_checkpoint(self, size: int, root: bytes, note: str, signed_at: str) -> None:
         """Keep a signed checkpoint beside the chain (idempotent for an identical note)."""

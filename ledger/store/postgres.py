@@ -1,0 +1,273 @@
+"""The chained recorder for PostgreSQL, the scale-out store.
+
+Same leaves, same hashes, same read models as the SQLite recorder: the chain code
+(``ChainWriter``) and the read-model code (``WriteSet``) are shared and speak SQL
+with ``?`` placeholders, which ``PgCursor`` adapts. Differences from eventsourcing's
+``PostgresApplicationRecorder``, and why:
+
+* ``insert_events`` is replaced wholly. The library's version runs the insert in a
+  pipeline and keeps a Python exception raised inside the transaction block to
+  re-raise *after* the block, so the transaction commits: a plugin's veto or a
+  broken limit would be written anyway. Here any exception rolls everything back.
+* Writers serialise on an EXCLUSIVE lock of the events table taken as the first
+  statement (readers are not blocked). Under READ COMMITTED each later statement
+  sees every transaction committed before the lock was granted, so the chain head
+  read after it is the true head and two writers can never fork the chain.
+* Notification ids are returned with their stream keys and checked to ascend in
+  event order: the chain's ``notification_id`` column must walk the events table in
+  step, or ``verify`` would (rightly) report the ledger broken.
+* Triggers make the event log, the chain, the tree, checkpoints and the request log
+  append-only in the database, TRUNCATE included; ``docs/scaling.md`` describes the
+  production role without UPDATE/DELETE rights.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any, Iterator, Optional, Sequence
+from uuid import UUID
+
+import psycopg
+from eventsourcing import persistence as es
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
+from psycopg.adapt import Loader
+from psycopg.rows import tuple_row
+from psycopg.sql import SQL
+
+from .chain import ChainWriter
+from .writeset import APPEND_ONLY_TABLES, SCHEMA, WriteSet
+
+EVENTS_TABLE = "stored_events"
+
+
+class _NumericAsInt(Loader):
+    """``SUM`` over BIGINT is NUMERIC in PostgreSQL; the ledger's amounts are integers."""
+
+    def load(self, data: Any) -> Any:
+        value = Decimal(bytes(data).decode())
+        return int(value) if value == value.to_integral_value() else value
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    conn.adapters.register_loader("numeric", _NumericAsInt)
+
+
+_PLACEHOLDER = re.compile(r"\?")
+_adapted: dict[str, str] = {}
+
+
+def adapt_sql(sql: str) -> str:
+    """``?`` placeholders to psycopg's ``%s`` (and a literal ``%`` escaped)."""
+    found = _adapted.get(sql)
+    if found is None:
+        found = _adapted[sql] = _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+    return found
+
+
+def postgres_schema(statements: Sequence[str]) -> list[str]:
+    """The SQLite read-model schema in PostgreSQL's dialect (one schema, two spellings).
+
+    TEXT columns compare bytewise (``COLLATE "C"``) as in SQLite, so listings sort the
+    same on both stores whatever the server's locale. SQLite lists holds in ``rowid``
+    order (insertion order); PostgreSQL has no rowid, so ``ledger_holds`` gets an
+    identity column of that name, after the others so positional INSERTs still fit.
+    """
+    out = []
+    for s in statements:
+        s = re.sub(r"\bBLOB\b", "BYTEA", s)
+        s = re.sub(r"\bINTEGER\b", "BIGINT", s)
+        s = re.sub(r"\bTEXT\b", 'TEXT COLLATE "C"', s)
+        s = re.sub(r"\)\s*WITHOUT ROWID\s*$", ")", s)
+        if re.match(r"CREATE TABLE IF NOT EXISTS ledger_holds\b", s):
+            s = s.rstrip()[:-1] + ",\n        rowid BIGINT GENERATED ALWAYS AS IDENTITY)"
+        out.append(s)
+    return out
+
+
+APPEND_ONLY_FUNCTION = """
+CREATE OR REPLACE FUNCTION ledger_append_only() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    RAISE EXCEPTION 'the ledger is append-only: % on % is refused', TG_OP, TG_TABLE_NAME;
+END
+$body$"""
+
+
+def append_only_triggers(table: str) -> list[str]:
+    return [
+        f"CREATE OR REPLACE TRIGGER {table}_no_change BEFORE UPDATE OR DELETE ON {table} "
+        "FOR EACH ROW EXECUTE FUNCTION ledger_append_only()",
+        f"CREATE OR REPLACE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION ledger_append_only()",
+    ]
+
+
+class PgCursor:
+    """The slice of a DB-API cursor that ``ChainWriter``, ``WriteSet`` and plugins' checks use."""
+
+    def __init__(self, cursor: psycopg.Cursor) -> None:
+        self._c = cursor
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
+        self._c.execute(adapt_sql(sql), params or None)
+        return self
+
+    def executemany(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> None:
+        seq_of_params = list(seq_of_params)
+        if seq_of_params:
+            self._c.executemany(adapt_sql(sql), seq_of_params)
+
+    def fetchone(self) -> Optional[tuple]:
+        return self._c.fetchone()
+
+    def fetchall(self) -> list[tuple]:
+        return self._c.fetchall()
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self._c)
+
+
+class Snapshot:
+    """One consistent read-only view (REPEATABLE READ) for exports and ``verify``."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self._conn = conn
+        self._n = 0
+
+    def rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[tuple]:
+        # A server-side cursor streams: an export of 10^7 events does not sit in memory.
+        self._n += 1
+        cur = self._conn.cursor(name=f"snap{self._n}", row_factory=tuple_row)
+        cur.itersize = 2000
+        cur.execute(adapt_sql(sql), params or None)
+        return iter(cur)
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Optional[tuple]:
+        with self._conn.cursor(row_factory=tuple_row) as cur:
+            return cur.execute(adapt_sql(sql), params or None).fetchone()
+
+    def dicts(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        self._n += 1
+        cur = self._conn.cursor(name=f"snap{self._n}", row_factory=psycopg.rows.dict_row)
+        cur.itersize = 2000
+        cur.execute(adapt_sql(sql), params or None)
+        return iter(cur)
+
+
+class ChainedPostgresRecorder(PostgresApplicationRecorder):
+    """PostgreSQL application recorder that hash-chains every event it stores."""
+
+    #: How SQL elsewhere names an event row's position in the events table.
+    event_id = "notification_id"
+    dialect = "postgresql"
+
+    def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE) -> None:
+        # One table name on every store: the queries, exports and docs name it.
+        super().__init__(datastore, events_table_name=EVENTS_TABLE)
+        self.chain = ChainWriter()
+        self._readers = threading.local()
+        self._all_readers: list[psycopg.Connection] = []
+        self._conninfo = datastore.pool.kwargs
+        statements = [*postgres_schema(SCHEMA), APPEND_ONLY_FUNCTION]
+        for table in (EVENTS_TABLE, *APPEND_ONLY_TABLES):
+            statements += append_only_triggers(table)
+        self.sql_create_statements += [SQL(s) for s in statements]  # type: ignore[arg-type]
+        self._insert = (
+            f"INSERT INTO {EVENTS_TABLE} (originator_id, originator_version, topic, state) "
+            "SELECT i, v, t, s FROM unnest(%s::uuid[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "WITH ORDINALITY AS u(i, v, t, s, n) ORDER BY n "
+            "RETURNING originator_id, originator_version, notification_id"
+        )
+
+    def _connect(self) -> psycopg.Connection:
+        kw = {k: v for k, v in self._conninfo.items() if k != "row_factory"}
+        conn = psycopg.connect(**kw, autocommit=True)
+        _configure(conn)
+        return conn
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        """Run one read-only statement on this thread's autocommit reader connection."""
+        conn = getattr(self._readers, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._connect()
+            self._readers.conn = conn
+            self._all_readers.append(conn)
+        try:
+            return conn.execute(adapt_sql(sql), params or None).fetchall()
+        except psycopg.OperationalError as exc:
+            raise es.OperationalError(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise es.PersistenceError(str(exc)) from exc
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Snapshot]:
+        conn = self._connect()
+        try:
+            conn.autocommit = False
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            yield Snapshot(conn)
+        finally:
+            conn.rollback()
+            conn.close()
+
+    def insert_checkpoint(self, size: int, root: bytes, note: str, signed_at: str) -> None:
+        """Keep a signed checkpoint beside the chain (idempotent for an identical note)."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as c:
+            c.execute(
+                "INSERT INTO ledger_checkpoints VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (size, root, note, signed_at),
+            )
+
+    def close_readers(self) -> None:
+        for conn in self._all_readers:
+            conn.close()
+        self._all_readers.clear()
+        self._readers = threading.local()
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Optional[Sequence[int]]:
+        if not stored_events:
+            return []
+        with self.datastore.get_connection() as conn:
+            _configure(conn)
+            # The transaction block rolls back on *any* exception, a plugin's veto included.
+            with conn.transaction(), conn.cursor(row_factory=tuple_row) as raw:
+                self._lock_table(raw)
+                return self._insert_events_locked(PgCursor(raw), raw, stored_events, **kwargs)
+        return None  # pragma: no cover - get_connection re-raises
+
+    def _insert_events_locked(
+        self,
+        c: PgCursor,
+        raw: psycopg.Cursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        writeset: Optional[WriteSet] = None,
+        **kw: Any,
+    ) -> Sequence[int]:
+        raw.execute(
+            self._insert,
+            (
+                [e.originator_id for e in stored_events],
+                [e.originator_version for e in stored_events],
+                [e.topic for e in stored_events],
+                [e.state for e in stored_events],
+            ),
+        )
+        by_key = {(UUID(str(i)), v): n for i, v, n in raw.fetchall()}
+        ids = [by_key[(UUID(str(e.originator_id)), e.originator_version)] for e in stored_events]
+        if any(b <= a for a, b in itertools.pairwise(ids)):
+            raise es.ProgrammingError(f"notification ids {ids} do not ascend in event order")
+        rows = self.chain.append(c, stored_events, ids)
+        if writeset is not None:
+            writeset.apply(c, rows)
+        return ids
+
+
+class ChainedPostgresFactory(PostgresFactory):
+    """Infrastructure factory: ``PERSISTENCE_MODULE=ledger.store.postgres:ChainedPostgresFactory``."""
+
+    application_recorder_class = ChainedPostgresRecorder

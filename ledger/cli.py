@@ -113,7 +113,7 @@ def _db_from_group(ctx: click.Context, param: click.Parameter, value: Optional[s
 
 
 def db_option(default: str = DEFAULT_DB, envvar: Optional[str] = "LEDGER_DB") -> Callable[..., Any]:
-    """``--db``: the SQLite file, on every command (env ``LEDGER_DB``)."""
+    """``--db``: the SQLite file or ``postgresql://`` URL, on every command (env ``LEDGER_DB``)."""
     return click.option(
         "--db",
         default=default,
@@ -122,7 +122,7 @@ def db_option(default: str = DEFAULT_DB, envvar: Optional[str] = "LEDGER_DB") ->
         show_envvar=envvar is not None,
         type=click.Path(dir_okay=False),
         callback=_db_from_group,
-        help="SQLite file holding the ledger.",
+        help="SQLite file holding the ledger, or a postgresql:// URL.",
     )
 
 
@@ -285,6 +285,28 @@ def verify(db: str, as_json: bool) -> None:
         emit(report, as_json)
     else:
         click.echo(f"OK: chain of {report.size} events verified, head {report.head}")
+
+
+@cli.command()
+@click.option("--from", "source", required=True, help="The ledger to copy: sqlite:PATH or a postgresql:// URL.")
+@click.option("--to", "target", required=True, help="An empty store: a postgresql:// URL, or sqlite:PATH.")
+@output_options
+def migrate(source: str, target: str, as_json: bool) -> None:
+    """Copy a ledger to another store with its chain intact, then verify the copy (ledger.migrate).
+
+    Stop writers first. The signing key stays where it is: point LEDGER_KEY (or
+    --key on init) at it when you use the new store.
+    """
+    from .migrate import migrate as run
+
+    report = run(source, target)
+    if as_json:
+        emit(report.to_dict(), as_json)
+    else:
+        click.echo(
+            f"OK: {report.size} events copied from {report.source} to {report.target}, "
+            f"chain verified, root {report.root[:16]}…, checkpoint {report.checkpoint_size}"
+        )
 
 
 @cli.command()

@@ -11,16 +11,16 @@ from .errors import KeyFileExists
 
 
 def key_path_for(db: str) -> Path:
-    """Where a ledger's signing key lives unless told: ``LEDGER_KEY``, else beside the file.
+    """Where a ledger's signing key lives unless told: beside its SQLite file.
 
-    A PostgreSQL ledger has no file to sit beside: its key defaults to
-    ``<dbname>@<host>.key`` in the working directory (``LEDGER_KEY`` or ``key_path=``
+    A PostgreSQL ledger has no file to sit beside: its key is ``LEDGER_KEY`` if set,
+    else ``<dbname>@<host>.key`` in the working directory (``key_path=`` or ``LEDGER_KEY``
     are the way to keep it somewhere deliberate).
     """
-    explicit = os.environ.get("LEDGER_KEY")
-    if explicit:
-        return Path(explicit)
     if str(db).startswith(("postgresql://", "postgres://")):
+        explicit = os.environ.get("LEDGER_KEY")
+        if explicit:
+            return Path(explicit)
         from psycopg.conninfo import conninfo_to_dict
 
         info = conninfo_to_dict(str(db))

@@ -89,7 +89,8 @@ class Ledger(Queries, Proofs):
             # Opening must not leave an empty database file behind in the wrong directory.
             raise LedgerNotInitialised(self.db)
         try:
-            self._app = LedgerApplication(env=store_env(self.db))
+            # Only creating a ledger runs DDL: a production role may read and append, not alter.
+            self._app = LedgerApplication(env={**store_env(self.db), "CREATE_TABLE": "yes" if create else "no"})
         except (sqlite3.DatabaseError, es.PersistenceError) as exc:
             raise LedgerUnreadable(redact(self.db), str(exc)) from None
         self._recorder = self._app.recorder
@@ -104,7 +105,7 @@ class Ledger(Queries, Proofs):
             raise
 
     def _open_or_create(self, create: bool, ledger_id: Optional[str]) -> None:
-        genesis = self._rows("SELECT leaf FROM ledger_chain WHERE seq = 0")
+        genesis = self._rows("SELECT leaf FROM ledger_chain WHERE seq = 0") if self._recorder.has_tables() else []
         if genesis:
             self.ledger_id = json.loads(bytes(genesis[0][0]))["ledger"]
             if ledger_id is not None and ledger_id != self.ledger_id:

@@ -6,6 +6,9 @@ import multiprocessing as mp
 
 from ledger import Ledger
 
+# Every test here runs on both stores (tests/conftest.py).
+BACKENDS = ("sqlite", "postgres")
+
 PER_PROCESS = 150
 
 

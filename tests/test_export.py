@@ -13,6 +13,9 @@ from ledger_audit.rfc6962 import hash_leaf, root_from_leaf_hashes
 
 from ledger import Ledger, ValidationError
 
+# Every test here runs on both stores (tests/conftest.py).
+BACKENDS = ("sqlite", "postgres")
+
 NAME = "Zoë Ashworth-Liddell"
 
 

@@ -18,6 +18,9 @@ from ledger import (
 )
 from ledger.testing import dump
 
+# Every test here runs on both stores (tests/conftest.py).
+BACKENDS = ("sqlite", "postgres")
+
 
 @pytest.fixture(autouse=True)
 def well_behaved():

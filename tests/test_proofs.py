@@ -17,6 +17,9 @@ from ledger_audit.errors import VerificationError
 from ledger import CheckpointRefused, Ledger
 from ledger.checkpoints import rotation_message
 
+# Every test here runs on both stores (tests/conftest.py).
+BACKENDS = ("sqlite", "postgres")
+
 
 def grow(led: Ledger, sizes: list[int]) -> None:
     for n in sizes:
@@ -85,6 +88,7 @@ def test_a_checkpoint_is_signed_by_the_genesis_key_and_reused_until_the_ledger_g
     assert small.latest_checkpoint() == second
 
 
+@pytest.mark.sqlite_only
 def test_a_restored_backup_cannot_be_signed(small, tmp_path):
     copy_path = tmp_path / "backup.db"
     small.checkpoint()
@@ -97,6 +101,7 @@ def test_a_restored_backup_cannot_be_signed(small, tmp_path):
     assert "a restored backup or a copy must not fork the log" in str(err.value)
 
 
+@pytest.mark.sqlite_only
 def test_a_diverged_copy_cannot_be_signed_even_when_it_is_longer(small, tmp_path):
     copy = tmp_path / "copy.db"
     backup(small.db, copy)
@@ -116,7 +121,8 @@ def test_key_rotation_is_a_chained_event_signed_by_the_old_key(small):
     new_key = small.public_key
     assert new_key == rotation["new_public_key"] != old_key
     state = small._rows(
-        "SELECT e.state FROM ledger_chain c JOIN stored_events e ON e.rowid = c.notification_id "
+        "SELECT e.state FROM ledger_chain c JOIN stored_events e "
+        f"ON e.{small._recorder.event_id} = c.notification_id "
         "WHERE c.seq = ?", (rotation["effective_size"] - 1,))[0][0]
     event = json.loads(bytes(state))
     raw = base64.b64decode(old_key.split("+", 2)[2])[1:]

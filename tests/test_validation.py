@@ -7,6 +7,9 @@ import pytest
 from ledger import FloatRefused, ValidationError
 from ledger.testing import dump
 
+# Every test here runs on both stores (tests/conftest.py).
+BACKENDS = ("sqlite", "postgres")
+
 
 @pytest.mark.parametrize(
     ("kwargs", "field", "rule"),

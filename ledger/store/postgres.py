@@ -9,10 +9,13 @@ with ``?`` placeholders, which ``PgCursor`` adapts. Differences from eventsourci
   pipeline and keeps a Python exception raised inside the transaction block to
   re-raise *after* the block, so the transaction commits: a plugin's veto or a
   broken limit would be written anyway. Here any exception rolls everything back.
-* Writers serialise on an EXCLUSIVE lock of the events table taken as the first
+* Writers serialise on a transaction-scoped advisory lock taken as the first
   statement (readers are not blocked). Under READ COMMITTED each later statement
   sees every transaction committed before the lock was granted, so the chain head
-  read after it is the true head and two writers can never fork the chain.
+  read after it is the true head and two writers can never fork the chain. The
+  library locks the events table IN EXCLUSIVE MODE instead, which PostgreSQL only
+  allows a role holding UPDATE, DELETE or TRUNCATE rights on it: exactly the rights
+  a production role must not have (``grant_statements``).
 * Notification ids are returned with their stream keys and checked to ascend in
   event order: the chain's ``notification_id`` column must walk the events table in
   step, or ``verify`` would (rightly) report the ledger broken.
@@ -28,7 +31,7 @@ import re
 import threading
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
 from uuid import UUID
 
 import psycopg
@@ -106,6 +109,27 @@ def append_only_triggers(table: str) -> list[str]:
     ]
 
 
+#: Read models are updated in place (balances, holds, accounts); everything else only grows.
+UPDATED_TABLES = ("ledger_accounts", "ledger_balances", "ledger_holds")
+
+
+def grant_statements(role: str) -> list[str]:
+    """SQL giving ``role`` what the ledger needs and no more (``docs/scaling.md``).
+
+    The tables belong to an owner role that runs migrations; the application role
+    may SELECT and INSERT everywhere, UPDATE only the three read models that change
+    in place, and never DELETE or TRUNCATE. The triggers already refuse changes to
+    the log; without the rights, even a session that could drop a trigger cannot.
+    """
+    tables = [EVENTS_TABLE, *(re.search(r"TABLE IF NOT EXISTS (\w+)", s).group(1)  # type: ignore[union-attr]
+                              for s in SCHEMA if s.startswith("CREATE TABLE"))]
+    out = [f"REVOKE ALL ON {', '.join(tables)} FROM {role}"]
+    out.append(f"GRANT SELECT, INSERT ON {', '.join(tables)} TO {role}")
+    out.append(f"GRANT UPDATE ON {', '.join(UPDATED_TABLES)} TO {role}")
+    out.append(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+    return out
+
+
 class PgCursor:
     """The slice of a DB-API cursor that ``ChainWriter``, ``WriteSet`` and plugins' checks use."""
 
@@ -150,6 +174,11 @@ class Snapshot:
         with self._conn.cursor(row_factory=tuple_row) as cur:
             return cur.execute(adapt_sql(sql), params or None).fetchone()
 
+    def column_names(self, sql: str) -> list[str]:
+        with self._conn.cursor() as cur:
+            cur.execute(adapt_sql(sql))
+            return [d.name for d in cur.description or ()]
+
     def dicts(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         self._n += 1
         cur = self._conn.cursor(name=f"snap{self._n}", row_factory=psycopg.rows.dict_row)
@@ -164,6 +193,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     #: How SQL elsewhere names an event row's position in the events table.
     event_id = "notification_id"
     dialect = "postgresql"
+
+    #: The advisory lock every writer of a database takes first (any constant will do,
+    #: as long as every writer uses the same one): int.from_bytes(b"commons!") >> 1.
+    WRITER_LOCK = 0x636F6D6D6F6E7321 >> 1
 
     def __init__(self, datastore: PostgresDatastore, *, events_table_name: str = EVENTS_TABLE) -> None:
         # One table name on every store: the queries, exports and docs name it.
@@ -203,6 +236,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         except psycopg.Error as exc:
             raise es.PersistenceError(str(exc)) from exc
 
+    def has_tables(self) -> bool:
+        """Whether this database holds the ledger's tables (opening never creates them)."""
+        return self.query("SELECT to_regclass('ledger_chain') IS NOT NULL")[0][0]
+
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
         conn = self._connect()
@@ -222,6 +259,29 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
                 (size, root, note, signed_at),
             )
 
+    def load_tables(self, tables: Iterable[tuple[str, Sequence[str], Iterable[tuple]]], *, chunk: int = 5000) -> dict:
+        """Bulk-load a whole ledger (``ledger.migrate``) with COPY, in one transaction.
+
+        The events table's position column arrives as ``event_id`` and lands in
+        ``notification_id``; the sequence then continues after the last one copied.
+        """
+        counts: dict[str, int] = {}
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor(row_factory=tuple_row) as cur:
+            self._take_writer_lock(cur)
+            for table, columns, rows in tables:
+                names = ["notification_id" if c == "event_id" else c for c in columns]
+                n = 0
+                with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+                        n += 1
+                counts[table] = n
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{EVENTS_TABLE}', 'notification_id'), "
+                f"COALESCE(MAX(notification_id), 0) + 1, false) FROM {EVENTS_TABLE}"
+            )
+        return counts
+
     def close_readers(self) -> None:
         for conn in self._all_readers:
             conn.close()
@@ -235,9 +295,13 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             _configure(conn)
             # The transaction block rolls back on *any* exception, a plugin's veto included.
             with conn.transaction(), conn.cursor(row_factory=tuple_row) as raw:
-                self._lock_table(raw)
+                self._take_writer_lock(raw)
                 return self._insert_events_locked(PgCursor(raw), raw, stored_events, **kwargs)
         return None  # pragma: no cover - get_connection re-raises
+
+    def _take_writer_lock(self, cur: psycopg.Cursor) -> None:
+        cur.execute(f"SET LOCAL lock_timeout = '{int(self.datastore.lock_timeout)}s'")
+        cur.execute("SELECT pg_advisory_xact_lock(%s)", (self.WRITER_LOCK,))
 
     def _insert_events_locked(
         self,

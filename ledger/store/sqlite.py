@@ -18,7 +18,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any, Iterable, Iterator, Optional, Sequence
+from uuid import UUID
 
 from eventsourcing import persistence as es
 from eventsourcing.persistence import StoredEvent
@@ -55,6 +56,9 @@ class Snapshot:
     def one(self, sql: str, params: Sequence[Any] = ()) -> Optional[tuple]:
         return self._conn.execute(sql, params).fetchone()
 
+    def column_names(self, sql: str) -> list[str]:
+        return [d[0] for d in self._conn.execute(sql).description]
+
     def dicts(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         cursor = self._conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
@@ -89,6 +93,10 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
             self._all_readers.append(conn)
         return conn.execute(sql, params).fetchall()
 
+    def has_tables(self) -> bool:
+        """Whether this database holds the ledger's tables (opening never creates them)."""
+        return bool(self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ledger_chain'"))
+
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
         conn = sqlite3.connect(f"file:{self.datastore.pool.db_name}?mode=ro", uri=True, isolation_level=None)
@@ -112,6 +120,37 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
                 if raw.in_transaction:
                     raw.rollback()
                 raise
+
+    def load_tables(self, tables: Iterable[tuple[str, Sequence[str], Iterable[tuple]]], *, chunk: int = 5000) -> dict:
+        """Bulk-load a whole ledger (``ledger.migrate``) in one transaction.
+
+        The events table's position column arrives as ``event_id`` and becomes the rowid.
+        """
+        counts: dict[str, int] = {}
+        with self.datastore.get_connection(commit=True) as conn:
+            raw: sqlite3.Connection = conn._sqlite_conn
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                for table, columns, rows in tables:
+                    names = ["rowid" if c == "event_id" else c for c in columns]
+                    if "originator_id" in names:  # the library stores stream ids as 32 hex digits
+                        at = names.index("originator_id")
+                        rows = (tuple(UUID(str(v)).hex if i == at else v for i, v in enumerate(r)) for r in rows)
+                    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+                    n, block = 0, []
+                    for row in rows:
+                        block.append(tuple(row))
+                        if len(block) >= chunk:
+                            raw.executemany(sql, block)
+                            n, block = n + len(block), []
+                    raw.executemany(sql, block)
+                    counts[table] = n + len(block)
+                raw.commit()
+            except BaseException:
+                if raw.in_transaction:
+                    raw.rollback()
+                raise
+        return counts
 
     def close_readers(self) -> None:
         for conn in self._all_readers:

@@ -53,10 +53,16 @@ def bad_transfers(draw, cases: tuple[str, ...] = ALL_CASES) -> dict:
     return args
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory) -> str:
-    path = str(tmp_path_factory.mktemp("bad") / "bad.db")
-    with Ledger(path, create=True) as led:
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path_factory) -> str:
+    """One ledger per store for the whole module; ``dump`` compares its whole contents."""
+    home = tmp_path_factory.mktemp("bad")
+    if request.param == "postgres":
+        server = request.getfixturevalue("postgres_server")
+        path = server.create_database()
+    else:
+        path = str(home / "bad.db")
+    with Ledger(path, create=True, key_path=str(home / "bad.key")) as led:
         led.register_scheme("t", "m", floor=0)
         led.open_account("ana", "t")
         led.open_account("ben", "t")

@@ -1,6 +1,7 @@
 """The files of an export directory (docs/chain-spec.md §8), read in bounded memory.
 
-:class:`LineReader` streams a JSONL file line by line with lookahead; the small files
+:class:`LineReader` streams a JSONL file in large blocks, a line or a block of lines at a
+time, with lookahead; the small files
 (``checkpoint.txt``, ``manifest.json``) are read with a size limit; and
 :func:`plainly_canonical` is the fast §1 check for bodies. Every failure is an
 :class:`~ledger_audit.errors.ExportError` of kind ``malformed``.
@@ -11,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -28,50 +28,104 @@ MAX_NOTE_BYTES = 64 * 1024
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 
 
+CHUNK = 1 << 20  # read size: large blocks, so reading costs per megabyte, not per line
+
+
 class LineReader:
     """The lines of a JSONL file without their newline, with lookahead, in bounded memory.
 
     A line longer than ``limit`` is returned cut to ``limit + 2`` bytes (longer than any
     valid line, so it fails its check) and the rest of it skipped. ``unterminated`` is
     set if the last line has no newline; ``digest`` hashes everything read.
+
+    The file is read in :data:`CHUNK`-byte blocks and split with ``bytes.split`` (one C
+    call per megabyte instead of one ``readline`` per line, which the verifier's profile
+    showed as a fixed cost per event); the cut, skip and ``unterminated`` rules are the
+    ones a ``readline(limit + 2)`` loop gives, so line for line the result is the same.
     """
 
     def __init__(self, path: Path, limit: int) -> None:
         self._file = open(path, "rb")  # closed by close()
-        self._readline = self._file.readline
         self._limit = limit + 2
-        self._ahead: deque[bytes] = deque()
+        self._lines: list[bytes] = []  # lines split off but not yet read, from self._next on
+        self._next = 0
+        self._tail = b""  # the start of a line whose newline is not read yet
+        self._skip = False  # inside a too-long line: drop bytes up to its newline
+        self._eof = False
         self.digest = hashlib.sha256()
         self.unterminated = False
 
-    def _raw(self) -> Optional[bytes]:
-        line = self._readline(self._limit)
-        if not line:
-            return None
-        self.digest.update(line)
-        if line[-1] == 10:
-            return line[:-1]
-        if len(line) < self._limit:
+    def _fill(self) -> bool:
+        """Split at least one more line off the file; ``False`` at its end."""
+        limit = self._limit
+        while not self._eof:
+            chunk = self._file.read(CHUNK)
+            if not chunk:
+                self._eof = True
+                break
+            self.digest.update(chunk)
+            if self._skip:
+                newline = chunk.find(b"\n")
+                if newline < 0:
+                    continue
+                chunk = chunk[newline + 1 :]
+                self._skip = False
+            parts = chunk.split(b"\n")
+            if self._tail:
+                parts[0] = self._tail + parts[0]
+            tail = parts.pop()
+            if parts and max(map(len, parts)) >= limit:
+                parts = [part[:limit] for part in parts]
+            if len(tail) >= limit:  # too long already: keep its head, skip the rest
+                parts.append(tail[:limit])
+                tail = b""
+                self._skip = True
+            self._tail = tail
+            if parts:
+                self._add(parts)
+                return True
+        if self._tail:  # the last line has no newline
+            self._add([self._tail])
+            self._tail = b""
             self.unterminated = True
-            return line
-        while True:  # too long: skip to the end of the line
-            more = self._readline(1 << 20)
-            self.digest.update(more)
-            if not more or more[-1] == 10:
-                return line
+            return True
+        return False
+
+    def _add(self, parts: list[bytes]) -> None:
+        if self._next >= len(self._lines):
+            self._lines, self._next = parts, 0
+        else:
+            del self._lines[: self._next]
+            self._next = 0
+            self._lines.extend(parts)
 
     def read(self) -> Optional[bytes]:
         """The next line, or ``None`` at the end of the file."""
-        return self._ahead.popleft() if self._ahead else self._raw()
+        if self._next >= len(self._lines) and not self._fill():
+            return None
+        line = self._lines[self._next]
+        self._next += 1
+        return line
+
+    def take(self, count: int) -> list[bytes]:
+        """Up to ``count`` next lines (fewer only at the end of the file)."""
+        while len(self._lines) - self._next < count and self._fill():
+            pass
+        lines = self._lines[self._next : self._next + count]
+        self._next += len(lines)
+        return lines
+
+    def unread(self, lines: list[bytes]) -> None:
+        """Put lines just taken back in front, to be read again."""
+        if lines:
+            self._lines = lines + self._lines[self._next :]
+            self._next = 0
 
     def peek(self, count: int) -> list[bytes]:
         """Up to ``count`` next lines, left to be read again."""
-        while len(self._ahead) < count:
-            line = self._raw()
-            if line is None:
-                break
-            self._ahead.append(line)
-        return list(self._ahead)[:count]
+        while len(self._lines) - self._next < count and self._fill():
+            pass
+        return self._lines[self._next : self._next + count]
 
     def rest(self) -> Iterator[bytes]:
         """Consume and yield every line left."""
@@ -83,8 +137,9 @@ class LineReader:
 
     def drain(self) -> None:
         """Read to the end (so :attr:`digest` covers the whole file)."""
-        for _ in self.rest():
-            pass
+        self._lines, self._next = [], 0
+        while self._fill():
+            self._lines, self._next = [], 0
 
     def close(self) -> None:
         self._file.close()

@@ -1,0 +1,261 @@
+"""The export walk's block fast path accepts exactly what the one-event walk accepts.
+
+``verify_export`` checks events a block at a time (``ledger_audit.export.BLOCK``) with
+one regex per block for leaves (:func:`ledger_audit.shapes.leaf_block_pattern`) and for
+bodies (:class:`ledger_audit.shapes.BodyShapes`), falling back to the one-event walk for
+any block where a check fails. These tests compare both walks on altered exports, and
+each block check with the full check it stands in for: whatever a fast check accepts,
+the full check must accept too.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import ledger_audit.export as export
+import pytest
+from exportkit import ExportKit, community
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from ledger_audit import CanonicalFormError, ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
+from ledger_audit.chain import _parse_leaf_fully
+from ledger_audit.errors import ChainError
+from ledger_audit.shapes import BodyShapes, leaf_block_pattern
+
+
+def _bigger() -> ExportKit:
+    """The community ledger plus enough transfers to span several blocks of a few events."""
+    kit = community()
+    for i in range(25):
+        kit.transfer(f"x{i}", "alice", "bob", 1 + i * 7, "minutes", memo=f"memo {i} ✓", withheld=i % 9 == 4)
+    return kit
+
+
+KIT = _bigger()
+
+
+def _outcome(directory: Path, key: str, block: int, **kwargs) -> object:
+    saved = export.BLOCK
+    export.BLOCK = block
+    try:
+        return verify_export(directory, key, **kwargs).to_dict()
+    except ExportError as exc:
+        return (exc.kind, exc.seq, exc.reason)
+    finally:
+        export.BLOCK = saved
+
+
+def _alter(lines: list[bytes], action: str, index: int, other: int, byte: int) -> list[bytes]:
+    lines = list(lines)
+    index %= len(lines)
+    other %= len(lines)
+    if action == "flip":
+        line = bytearray(lines[index])
+        if line:
+            line[byte % len(line)] ^= 1 << (byte % 8)
+        lines[index] = bytes(line)
+    elif action == "set":
+        line = bytearray(lines[index])
+        if line:
+            line[other % len(line)] = byte
+        lines[index] = bytes(line)
+    elif action == "delete":
+        del lines[index]
+    elif action == "duplicate":
+        lines.insert(other, lines[index])
+    elif action == "swap":
+        lines[index], lines[other] = lines[other], lines[index]
+    elif action == "space":
+        lines[index] = lines[index].replace(b",", b", ", 1)
+    elif action == "escape":
+        lines[index] = lines[index].replace(b"a", b"\\u0061", 1)
+    return lines
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    name=st.sampled_from(["leaves.jsonl", "bodies.jsonl"]),
+    action=st.sampled_from(["flip", "set", "delete", "duplicate", "swap", "space", "escape"]),
+    index=st.integers(0, 10_000),
+    other=st.integers(0, 10_000),
+    byte=st.integers(0, 255),
+    block=st.sampled_from([2, 3, 7, 2048]),
+)
+def test_block_and_one_event_walks_agree_on_altered_exports(tmp_path_factory, name, action, index, other, byte, block):
+    directory = KIT.write(tmp_path_factory.mktemp("export") / "export")
+    path = directory / name
+    lines = path.read_bytes().split(b"\n")[:-1]
+    path.write_bytes(b"".join(line + b"\n" for line in _alter(lines, action, index, other, byte)))
+    for kwargs in ({}, {"conservation": True}):
+        fast = _outcome(directory, KIT.genesis_key, block, **kwargs)
+        assert fast == _outcome(directory, KIT.genesis_key, 1, **kwargs)
+
+
+@pytest.mark.parametrize("block", [2, 5, 2048])
+def test_block_walk_reports_the_same_on_an_intact_export(tmp_path, block):
+    directory = KIT.write(tmp_path / "export")
+    slow = _outcome(directory, KIT.genesis_key, 1, conservation=True)
+    assert isinstance(slow, dict)
+    assert _outcome(directory, KIT.genesis_key, block, conservation=True) == slow
+    old = KIT.checkpoint(KIT.size - 5)
+    assert _outcome(directory, KIT.genesis_key, block, previous_checkpoint=old) == _outcome(
+        directory, KIT.genesis_key, 1, previous_checkpoint=old
+    )
+
+
+def test_progress_is_the_same_with_blocks(tmp_path, monkeypatch):
+    directory = KIT.write(tmp_path / "export")
+    monkeypatch.setattr(export, "PROGRESS_EVERY", 4)
+    runs = []
+    for block in (1, 3):
+        monkeypatch.setattr(export, "BLOCK", block)
+        calls: list[tuple[int, int]] = []
+        verify_export(directory, KIT.genesis_key, progress=lambda done, total, calls=calls: calls.append((done, total)))
+        runs.append(calls)
+    assert runs[0] == runs[1]
+
+
+# --- the block checks against the full checks ---------------------------------------------
+
+names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12)
+hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
+
+
+def _mutate(data: bytes, draw) -> bytes:
+    mutated = bytearray(data)
+    index = draw(st.integers(0, max(0, len(data) - 1)))
+    action = draw(st.sampled_from(["flip", "set", "delete", "insert", "keep"]))
+    byte = draw(st.integers(0, 255))
+    if action == "flip" and mutated:
+        mutated[index] ^= 1 << (byte % 8)
+    elif action == "set" and mutated:
+        mutated[index] = byte
+    elif action == "delete" and mutated:
+        del mutated[index]
+    elif action == "insert":
+        mutated.insert(index, byte)
+    return bytes(mutated)
+
+
+@given(
+    ledger=st.one_of(st.just("riverside.example/credits"), names),
+    stream=names,
+    etype=names,
+    seq=st.one_of(st.integers(0, 20), st.integers(0, 2**53 - 1)),
+    version=st.one_of(st.integers(1, 20), st.integers(1, 2**53 - 1)),
+    prev=hexes,
+    body_hash=hexes,
+    data=st.data(),
+)
+def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
+    ledger, stream, etype, seq, version, prev, body_hash, data
+):
+    leaf = make_leaf(
+        ledger=ledger,
+        seq=seq,
+        prev=prev,
+        ts="2026-11-23T10:00:00.000000Z",
+        type=etype,
+        stream=stream,
+        version=version,
+        body_hash=body_hash,
+    )
+    line = _mutate(leaf, data.draw)
+    rows = leaf_block_pattern(ledger).findall(line.decode("utf-8", "surrogateescape"))
+    if not rows or b"\n" in line:
+        return
+    (found_hash, found_prev, found_seq, ts, found_type) = rows[0]
+    # The walk accepts a row only with these equal to what it computed or expects:
+    if found_hash != body_hash or found_prev != prev or found_seq != str(seq):
+        return
+    parsed = _parse_leaf_fully(line, seq)  # must not raise
+    assert (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash, parsed.ts, parsed.type) == (
+        ledger,
+        seq,
+        prev,
+        body_hash,
+        ts,
+        found_type,
+    )
+
+
+def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
+    leaf = make_leaf(
+        ledger="l", seq=1, prev="b" * 64, ts="2026-11-23T10:00:00.000000Z", type="t", stream="s", version=1,
+        body_hash="a" * 64,
+    )
+    pattern = leaf_block_pattern("l")
+    assert len(pattern.findall(leaf.decode())) == 1
+    # A leading zero matches the pattern; the walk compares seq with its position as text.
+    assert pattern.findall(leaf.replace(b'"seq":1', b'"seq":01').decode())[0][2] != "1"
+    for bad in (
+        leaf.replace(b'"version":1', b'"version":9007199254740992'),
+        leaf.replace(b'"type":"t"', b'"type":"\\u0074"'),
+        leaf.replace(b'"type":"t"', b'"type":""'),
+        leaf.replace(b"00.000000Z", "00.00000\u0661Z".encode()),
+        leaf.replace(b'"stream":"s"', b'"stream":"\xed\xa0\x80"'),
+        leaf.replace(b',"v":1', b',"v":2'),
+        leaf + b" ",
+    ):
+        assert pattern.findall(bad.decode("utf-8", "surrogateescape")) == []
+        with pytest.raises(ChainError):
+            _parse_leaf_fully(bad, 1)
+    # Another ledger id is a valid leaf, but not of this ledger: the pattern names the genesis one.
+    assert pattern.findall(leaf.replace(b'"ledger":"l"', b'"ledger":"m"').decode()) == []
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=10,
+)
+
+
+def _full(data: bytes) -> bool:
+    try:
+        parse_canonical(data)
+    except CanonicalFormError:
+        return False
+    return True
+
+
+@given(st.dictionaries(st.text(max_size=5), json_values, max_size=5), json_values, st.data())
+def test_body_shapes_vouch_only_for_bodies_the_full_check_accepts(learned, other, data):
+    shapes = BodyShapes()
+    shapes.learn(parse_canonical(canonical_bytes(learned)))
+    candidates = [canonical_bytes(learned), json.dumps(learned).encode(), json.dumps(other).encode()]
+    try:
+        candidates.append(canonical_bytes(other))
+    except CanonicalFormError:
+        pass
+    body = _mutate(data.draw(st.sampled_from(candidates)), data.draw)
+    if b"\n" in body:
+        return
+    if not list(shapes.unsure(body.decode("utf-8", "surrogateescape") + "\n")):
+        assert _full(body), body
+
+
+def test_a_learned_shape_vouches_for_other_scalars_but_not_other_members():
+    shapes = BodyShapes()
+    shapes.learn({"a": 1, "b": {"c": "x"}})
+    text = "\n".join(
+        [
+            '{"a":"text","b":{"c":null}}',  # other scalars: canonical, vouched for
+            '{"a":1,"b":{"c":-12}}',
+            '{"b":{"c":1},"a":1}',  # unsorted
+            '{"a":01,"b":{"c":1}}',  # leading zero
+            '{"a":1.5,"b":{"c":1}}',  # a float
+            '{"a":1,"b":{"c":"\\u0078"}}',  # an escape JCS does not write
+            '{"a":1,"b":{"c":1,"d":2}}',  # another member
+            '{"a":1234567890123456,"b":{"c":1}}',  # 16 digits: the full check decides
+            '{"a":1, "b":{"c":1}}',  # whitespace
+            "null",
+        ]
+    )
+    assert list(shapes.unsure(text + "\n")) == [2, 3, 4, 5, 6, 7, 8]
+    assert re.fullmatch(r"[^\n]*", text.split("\n")[0])

@@ -4,6 +4,7 @@ and grant ``g1`` (10 000.00 for clean water, lines staff 6000.00 / supplies 4000
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
@@ -70,11 +71,24 @@ def grants(led: Ledger) -> Grants:
     return g
 
 
+def files(db_path: str) -> dict[str, bytes]:
+    """The bytes of the database file and of its write-ahead log (or journal), if any.
+
+    Not ``-shm``: it is SQLite's shared-memory index of the WAL, whose read marks every reader
+    updates; it holds no data and is rebuilt from the WAL when lost.
+    """
+    path = Path(db_path)
+    return {p.name: p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))
+            if not p.name.endswith("-shm")}
+
+
 def refused(db_path: str, action, message: str, error: type[Exception] = RuleViolation) -> Exception:
-    """Run ``action``, expect the whole ``message``, and prove the database did not change by a byte."""
-    before = dump(db_path)
+    """Run ``action``, expect the whole ``message``, and prove the database did not change by a byte:
+    the same logical dump and the same bytes in the file (and its journal, if any)."""
+    before, raw = dump(db_path), files(db_path)
     with pytest.raises(error) as caught:
         action()
     assert str(caught.value) == message
     assert dump(db_path) == before
+    assert files(db_path) == raw
     return caught.value

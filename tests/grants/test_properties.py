@@ -1,13 +1,15 @@
 """Tracing invariants under random histories (the loaded hypothesis profile): every expense's
-traced shares add up to it exactly, and no donation is traced for more than its amount."""
+traced shares add up to it exactly, and no donation is traced for more than its amount, also
+when some expenses were corrected by a reversal."""
 
 from __future__ import annotations
 
 import uuid
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ledger_grants import Grants, Tracer
+from ledger_grants import Grants, NotTraceable, Tracer
 
 from ledger.testing import FakeClock
 
@@ -19,6 +21,7 @@ STEPS = st.lists(
         st.tuples(st.just("donate"), st.integers(0, 2), st.integers(1, 10_000), st.integers(0, 1)),
         st.tuples(st.just("spend"), st.integers(0, 1), st.integers(1, 100), st.integers(0, 1)),
         st.tuples(st.just("move"), st.integers(0, 1), st.integers(1, 100), st.integers(0, 1)),
+        st.tuples(st.just("undo"), st.integers(0, 24), st.just(0), st.just(0)),
     ),
     min_size=1,
     max_size=25,
@@ -39,8 +42,13 @@ def test_traced_shares_sum_to_each_expense_and_never_exceed_a_donation(tmp_path_
         funds = ("f0", "f1")
         for fund in funds:
             grants.open_fund(fund, "eur", currency="EUR")
-        donations, expenses = {}, []
+        donations, expenses, undone = {}, [], []
         for n, (kind, who, size, target) in enumerate(steps):
+            if kind == "undo":
+                if expenses:
+                    undone.append(expenses.pop(who % len(expenses)).transfer_id)
+                    grants.reverse(undone[-1], reason="entered in error")
+                continue
             if kind == "donate":
                 donations[grants.donate(donors[who], funds[target], size, transfer_id=f"t{n}").transfer_id] = size
                 continue
@@ -53,6 +61,9 @@ def test_traced_shares_sum_to_each_expense_and_never_exceed_a_donation(tmp_path_
             elif funds[who] != funds[target]:
                 grants.move(funds[who], funds[target], amount)
         tracer = Tracer(led)
+        for expense_id in undone:
+            with pytest.raises(NotTraceable):
+                tracer.expense(expense_id)
         traced: dict[str, int] = {}
         for expense in expenses:
             trace = tracer.expense(expense.transfer_id)

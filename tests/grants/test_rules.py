@@ -36,7 +36,8 @@ def test_two_tranches_of_one_grant_in_one_batch_are_refused(grants, led, db_path
     item = {"type": "transfer", "debit": "foundation", "credit": "water", "amount": 600_000,
             "code": "grants.tranche", "details": {"grant": "g1"}}
     refused(db_path, lambda: led.batch([item, dict(item)]),
-            "rule 'grant_batch' refused the command: grant 'g1' moves once per transaction; record its movements one at a time")
+            "rule 'grant_batch' refused the command: grant 'g1' moves once per transaction (or twice for a correction: the "
+            "reversal of a movement, then the movement that corrects it); record its movements one at a time")
 
 
 def test_a_tranche_goes_from_the_funder_to_the_grant_fund(grants, led, db_path):
@@ -140,32 +141,44 @@ def test_an_expense_needs_a_known_line_a_date_in_the_period_and_evidence(grants,
 def test_lifecycle_report_accept_return_close(grants, led):
     grants.disburse("g1", 500_000)
     spend(grants, 300_000)
-    grants.submit_report("g1", "final report")
-    grants.accept_report("g1")
+    report = grants.submit_report("g1", note="final report")
+    grants.accept_report("g1", report["digest"])
     returned = grants.return_unspent("g1")
     assert (returned.transfer_id, returned.amount, returned.credit) == ("g1/return/1", 200_000, "foundation")
     grants.close("g1")
     assert grants.state("g1") == "closed"
+    assert [f.data["state"] for f in led.facts("grants.status.v1", "g1")] == [
+        "awarded", "report_submitted", "report_accepted", "closed"]
     assert led.verify().ok
 
 
 def test_closing_with_an_unspent_balance_is_refused(grants, db_path):
     grants.disburse("g1", 500_000)
-    grants.submit_report("g1")
-    grants.accept_report("g1")
-    refused(db_path, lambda: grants.close("g1"), "rule 'grant_unspent' refused the command: grant 'g1' still has 500000 unspent; return it before closing")
+    grants.accept_report("g1", grants.submit_report("g1")["digest"])
+    refused(db_path, lambda: grants.close("g1"),
+            "rule 'grant_unspent' refused the command: grant 'g1' still has 500000 unspent; return it before closing")
 
 
 def test_accepting_a_report_that_was_not_submitted_is_refused(grants, db_path):
-    refused(db_path, lambda: grants.accept_report("g1"),
-            "rule 'grant_lifecycle' refused the command: grant 'g1' is awarded; it must be report_submitted to be report_accepted")
+    refused(db_path, lambda: grants.accept_report("g1", RECEIPT),
+            "rule 'grant_lifecycle' refused the command: grant 'g1' is awarded; it must be report_submitted to be "
+            "report_accepted")
 
 
-def test_a_closed_grant_takes_no_tranche(grants, db_path):
-    grants.submit_report("g1")
-    grants.accept_report("g1")
+def test_closing_without_an_accepted_report_is_refused(grants, db_path):
+    refused(db_path, lambda: grants.close("g1"),
+            "rule 'grant_lifecycle' refused the command: grant 'g1' is awarded; it must be report_accepted to be closed")
+
+
+def test_a_closed_grant_takes_no_tranche_and_is_not_awarded_again(grants, led, db_path):
+    grants.accept_report("g1", grants.submit_report("g1")["digest"])
     grants.close("g1")
-    refused(db_path, lambda: grants.disburse("g1", 1), "rule 'grant_closed' refused the command: grant 'g1' is closed; no grants.tranche can be recorded")
+    refused(db_path, lambda: grants.disburse("g1", 1),
+            "rule 'grant_closed' refused the command: grant 'g1' is closed; no grants.tranche can be recorded")
+    refused(db_path, lambda: led.record_fact("grants.status.v1", "g1", {"state": "awarded"}),
+            "rule 'grant_lifecycle' refused the command: grant 'g1' is closed; it is awarded only once")
+    refused(db_path, lambda: grants.reallocate("g1", "staff", "supplies", 1, reason="late"),
+            "rule 'grant_closed' refused the command: grant 'g1' is closed; its budget is final")
 
 
 def test_returning_more_than_is_unspent_is_refused(grants, db_path):
@@ -173,13 +186,6 @@ def test_returning_more_than_is_unspent_is_refused(grants, db_path):
     spend(grants, 300_000)
     refused(db_path, lambda: grants.return_unspent("g1", 200_001),
             "rule 'return_unspent' refused the command: return of 200001 on grant 'g1' is over its unspent balance of 200000 by 1")
-
-
-def test_grant_movements_are_never_reversed(grants, led, db_path):
-    grants.disburse("g1", 500_000)
-    refused(db_path, lambda: led.reverse("g1/tranche/1", reason="oops"),
-            "rule 'grant_reversal' refused the command: grants.tranche 'g1/tranche/1' of grant 'g1' cannot be reversed; record a return of the unspent "
-            "balance instead")
 
 
 def test_the_tally_is_written_only_by_the_plugin(grants, led, db_path):
@@ -191,3 +197,49 @@ def test_the_tally_is_written_only_by_the_plugin(grants, led, db_path):
 def test_an_unknown_grant_is_named(grants, db_path):
     refused(db_path, lambda: grants.disburse("nope", 1), "grant 'nope' does not exist; award it with Grants.award",
             UnknownGrant)
+
+
+def test_a_budget_revision_is_only_an_explicit_reallocation(grants, led, db_path):
+    lines = {"staff": 500_000, "supplies": 500_000}
+    refused(db_path, lambda: led.record_fact("grants.budget.v1", "g1", {"lines": lines, "reason": "quietly"}),
+            "rule 'reallocation' refused the command: the budget of grant 'g1' changes only by a reallocation naming "
+            "from, to, amount and a reason")
+    moved = {"from": "staff", "to": "supplies", "amount": 50_000}
+    refused(db_path, lambda: led.record_fact("grants.budget.v1", "g1", {"lines": lines, "reason": "x", "moved": moved}),
+            "rule 'reallocation' refused the command: the new lines of grant 'g1' are not its current lines with "
+            "50000 moved from 'staff' to 'supplies'")
+
+
+def test_reallocating_more_than_a_line_holds_is_refused(grants, db_path):
+    refused(db_path, lambda: grants.reallocate("g1", "supplies", "staff", 400_001, reason="x"),
+            "rule 'reallocation' refused the command: line 'supplies' of grant 'g1' has 400000 of budget, 1 short of "
+            "the 400001 to move")
+
+
+@pytest.mark.parametrize("value, message", [
+    (1.5, "invalid batch: items[0].data: total: float 1.5 refused: use an integer in the smallest unit or a decimal "
+          "string"),
+    (True, "invalid record_fact grants.grant.v1: total: must be an integer in the unit's smallest step."),
+    ("100", "invalid record_fact grants.grant.v1: total: must be an integer in the unit's smallest step."),
+])
+def test_an_award_total_is_an_integer_of_minor_units(grants, db_path, value, message):
+    from ledger import ValidationError
+
+    from .conftest import award
+
+    refused(db_path, lambda: award(grants, "g2", total=value), message, ValidationError)
+
+
+def test_a_failed_open_fund_opens_no_account(grants, led, db_path):
+    from ledger import ValidationError
+
+    refused(db_path, lambda: grants.open_fund("new-fund", "eur", currency="euro"),
+            "invalid record_fact grants.fund.v1: currency: must be an ISO 4217 code such as EUR.", ValidationError)
+    assert led.account("new-fund", missing_ok=True) is None
+
+
+def test_the_awarded_event_comes_only_with_an_award(grants, led, db_path):
+    refused(db_path, lambda: led.record_fact("grants.status.v1", "g9", {"state": "awarded"}),
+            "rule 'grant_award' refused the command: grant 'g9' is awarded with its budget lines, in one transaction")
+    refused(db_path, lambda: led.record_fact("grants.status.v1", "g1", {"state": "awarded"}),
+            "rule 'grant_lifecycle' refused the command: grant 'g1' is awarded; it is awarded only once")

@@ -46,3 +46,11 @@ def test_funder_statement_adds_up_its_grants(active, led):
     s = funder_statement(led, "foundation")
     assert s.to_dict() == {"funder": "foundation", "grants": ["g1", "g2"], "committed": 1_050_000,
                            "disbursed": 650_000, "spent": 380_000, "returned": 0, "unspent": 270_000}
+
+
+def test_a_funder_statement_names_an_unknown_account(led, grants):
+    from ledger import UnknownAccount
+
+    with pytest.raises(UnknownAccount) as caught:
+        funder_statement(led, "nobody")
+    assert str(caught.value) == "account 'nobody' does not exist; open it first"

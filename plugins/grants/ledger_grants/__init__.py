@@ -3,14 +3,16 @@
 Every incoming grant or donation lands in a fund (an account with a ``grants.fund.v1`` fact),
 restricted to a purpose or not; a restricted fund pays out only for its purpose. A grant is a
 commitment (award, budget lines, lifecycle) whose tranches never exceed it and whose expenses
-stay within each budget line plus a tolerance. ``Tracer`` links every cent spent to the cents
+stay within each budget line plus a tolerance; an erroneous movement is corrected by a recorded
+reversal, never edited; expense reports are computed from the ledger and accepted by their
+digest. ``Tracer`` links every cent spent to the cents
 that funded it, first in first out. ``Grants`` is the API an app holds; the rules live in the
 plugin and apply to every command, whoever issues it.
 """
 
 from __future__ import annotations
 
-from .errors import NotTraceable, UnknownFund, UnknownGrant
+from .errors import NotAGrantMovement, NotTraceable, UnknownFund, UnknownGrant, UnknownReport
 from .facts import Fund, Grant, Tally, allowance
 from .grants import Grants
 from .names import (
@@ -23,12 +25,14 @@ from .names import (
     FUND_TRANSFER,
     GRANT,
     KIND,
+    REPORT,
     RETURN,
     STATUS,
     TALLY,
     TRANCHE,
     UNIT,
 )
+from .reports import compute_report
 from .statements import (
     FunderStatement,
     FundStatement,
@@ -54,6 +58,7 @@ __all__ = [
     "FUND_TRANSFER",
     "GRANT",
     "KIND",
+    "REPORT",
     "RETURN",
     "STATUS",
     "TALLY",
@@ -68,13 +73,16 @@ __all__ = [
     "GrantStatement",
     "Grants",
     "LineStatement",
+    "NotAGrantMovement",
     "NotTraceable",
     "Share",
     "Tally",
     "Tracer",
     "UnknownFund",
     "UnknownGrant",
+    "UnknownReport",
     "allowance",
+    "compute_report",
     "fund_statement",
     "fund_statements",
     "funder_statement",

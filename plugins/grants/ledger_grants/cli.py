@@ -7,11 +7,12 @@ refusal prints as one ``Error:`` line. No rule lives here: the commands only tra
 
 from __future__ import annotations
 
+import re
 from typing import Any, Optional
 
 import click
 
-from ledger.cli import db_option, emit, open_ledger, output_options
+from ledger.cli import db_option, emit, open_ledger, output_options, request_id_option
 
 from .grants import Grants
 from .statements import fund_statement, fund_statements, funder_statement, grant_statement, grant_statements
@@ -22,7 +23,7 @@ def _lines(values: tuple[str, ...]) -> dict[str, int]:
     lines = {}
     for value in values:
         name, sep, amount = value.partition("=")
-        if not sep or not amount.isdigit():
+        if not sep or not re.fullmatch(r"[0-9]+", amount):
             raise click.BadParameter(f"{value!r} is not LINE=AMOUNT (e.g. staff=600000).", param_hint="--line")
         lines[name] = int(amount)
     return lines
@@ -42,6 +43,7 @@ def grants() -> None:
 @click.option("--owner", help="Who holds the fund (opening a new account).")
 @db_option()
 @output_options
+@request_id_option
 def fund(db: str, as_json: bool, account: str, scheme: str, **options: Any) -> None:
     """Open ACCOUNT (if new) and declare it a fund (Grants.open_fund)."""
     with open_ledger(db) as ledger:
@@ -54,10 +56,11 @@ def fund(db: str, as_json: bool, account: str, scheme: str, **options: Any) -> N
 @click.option("--note", default="")
 @db_option()
 @output_options
-def conduit(db: str, as_json: bool, account: str, fund_account: str, note: str) -> None:
+@request_id_option
+def conduit(db: str, as_json: bool, account: str, fund_account: str, note: str, request_id: Optional[str]) -> None:
     """Trace money through ACCOUNT (a campaign's escrow) into FUND (Grants.add_conduit)."""
     with open_ledger(db) as ledger:
-        emit(Grants(ledger).add_conduit(account, fund_account, note), as_json)
+        emit(Grants(ledger).add_conduit(account, fund_account, note, request_id=request_id), as_json)
 
 
 @grants.command("donate")
@@ -69,12 +72,13 @@ def conduit(db: str, as_json: bool, account: str, fund_account: str, note: str) 
 @click.option("--public", "public", is_flag=True, help="Name the donor in public exports.")
 @db_option()
 @output_options
+@request_id_option
 def donate(db: str, as_json: bool, donor: str, fund_account: str, amount: int, transfer_id: Optional[str],
-           memo: str, public: bool) -> None:
+           memo: str, public: bool, request_id: Optional[str]) -> None:
     """DONOR gives AMOUNT (minor units) to FUND (Grants.donate)."""
     with open_ledger(db) as ledger:
         emit(Grants(ledger).donate(donor, fund_account, amount, transfer_id=transfer_id, memo=memo,
-                                   personal=not public), as_json)
+                                   personal=not public, request_id=request_id), as_json)
 
 
 @grants.command("spend")
@@ -87,10 +91,26 @@ def donate(db: str, as_json: bool, donor: str, fund_account: str, amount: int, t
 @click.option("--transfer-id")
 @db_option()
 @output_options
+@request_id_option
 def spend(db: str, as_json: bool, fund_account: str, payee: str, amount: int, **options: Any) -> None:
     """An expense from FUND outside any grant (Grants.spend)."""
     with open_ledger(db) as ledger:
         emit(Grants(ledger).spend(fund_account, payee, amount, **options), as_json)
+
+
+@grants.command("move")
+@click.argument("source")
+@click.argument("target")
+@click.argument("amount", type=int)
+@click.option("--memo", default="")
+@click.option("--transfer-id")
+@db_option()
+@output_options
+@request_id_option
+def move(db: str, as_json: bool, source: str, target: str, amount: int, **options: Any) -> None:
+    """Move AMOUNT from fund SOURCE to fund TARGET (same purpose if SOURCE is restricted) (Grants.move)."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).move(source, target, amount, **options), as_json)
 
 
 @grants.command("award")
@@ -111,6 +131,7 @@ def spend(db: str, as_json: bool, fund_account: str, payee: str, amount: int, **
 @click.option("--recipient-name", default="")
 @db_option()
 @output_options
+@request_id_option
 def award(db: str, as_json: bool, grant: str, fund_account: str, lines: tuple[str, ...], **options: Any) -> None:
     """Record GRANT's commitment, budget lines and 'awarded' event (Grants.award)."""
     with open_ledger(db) as ledger:
@@ -123,10 +144,12 @@ def award(db: str, as_json: bool, grant: str, fund_account: str, lines: tuple[st
 @click.option("--transfer-id")
 @db_option()
 @output_options
-def disburse(db: str, as_json: bool, grant: str, amount: int, transfer_id: Optional[str]) -> None:
+@request_id_option
+def disburse(db: str, as_json: bool, grant: str, amount: int, transfer_id: Optional[str],
+             request_id: Optional[str]) -> None:
     """A tranche of AMOUNT from the funder into GRANT's fund (Grants.disburse)."""
     with open_ledger(db) as ledger:
-        emit(Grants(ledger).disburse(grant, amount, transfer_id=transfer_id), as_json)
+        emit(Grants(ledger).disburse(grant, amount, transfer_id=transfer_id, request_id=request_id), as_json)
 
 
 @grants.command("expense")
@@ -139,6 +162,7 @@ def disburse(db: str, as_json: bool, grant: str, amount: int, transfer_id: Optio
 @click.option("--transfer-id")
 @db_option()
 @output_options
+@request_id_option
 def expense(db: str, as_json: bool, grant: str, payee: str, amount: int, **options: Any) -> None:
     """Record an expense of GRANT paid to PAYEE (Grants.expense)."""
     with open_ledger(db) as ledger:
@@ -153,26 +177,107 @@ def expense(db: str, as_json: bool, grant: str, payee: str, amount: int, **optio
 @click.option("--reason", required=True)
 @db_option()
 @output_options
-def reallocate(db: str, as_json: bool, grant: str, source: str, target: str, amount: int, reason: str) -> None:
+@request_id_option
+def reallocate(db: str, as_json: bool, grant: str, source: str, target: str, amount: int, reason: str,
+               request_id: Optional[str]) -> None:
     """Move AMOUNT of GRANT's budget from line SOURCE to line TARGET (Grants.reallocate)."""
     with open_ledger(db) as ledger:
-        emit(Grants(ledger).reallocate(grant, source, target, amount, reason=reason), as_json)
+        emit(Grants(ledger).reallocate(grant, source, target, amount, reason=reason, request_id=request_id),
+             as_json)
 
 
-def _status_command(name: str, method: str, doc: str) -> None:
-    @grants.command(name, help=doc)
-    @click.argument("grant")
-    @click.option("--note", default="")
-    @db_option()
-    @output_options
-    def command(db: str, as_json: bool, grant: str, note: str) -> None:
-        with open_ledger(db) as ledger:
-            emit(getattr(Grants(ledger), method)(grant, note), as_json)
+@grants.command("report")
+@click.argument("grant")
+@click.option("--from", "start", help="First day the report covers (default: the grant's start).")
+@click.option("--to", "end", help="Last day the report covers (default: the grant's end).")
+@click.option("--note", default="")
+@db_option()
+@output_options
+@request_id_option
+def report(db: str, as_json: bool, grant: str, start: Optional[str], end: Optional[str], note: str,
+           request_id: Optional[str]) -> None:
+    """Compute GRANT's expense report from the ledger and submit it (Grants.submit_report); prints
+    the report with the digest a funder accepts or rejects."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).submit_report(grant, start=start, end=end, note=note, request_id=request_id), as_json)
 
 
-_status_command("report", "submit_report", "Submit GRANT's expense report (Grants.submit_report).")
-_status_command("accept", "accept_report", "Accept GRANT's expense report (Grants.accept_report).")
-_status_command("close", "close", "Close GRANT once its report is accepted and nothing is unspent (Grants.close).")
+@grants.command("show-report")
+@click.argument("grant")
+@click.argument("number", type=int, required=False)
+@db_option()
+@output_options
+def show_report(db: str, as_json: bool, grant: str, number: Optional[int]) -> None:
+    """GRANT's submitted report NUMBER (default: the latest) (Grants.report)."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).report(grant, number), as_json)
+
+
+@grants.command("accept")
+@click.argument("grant")
+@click.option("--report", "digest", required=True, help="The digest of the report accepted.")
+@click.option("--note", default="")
+@db_option()
+@output_options
+@request_id_option
+def accept(db: str, as_json: bool, grant: str, digest: str, note: str, request_id: Optional[str]) -> None:
+    """Accept GRANT's submitted report, named by its digest (Grants.accept_report)."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).accept_report(grant, digest, note, request_id=request_id), as_json)
+
+
+@grants.command("reject")
+@click.argument("grant")
+@click.option("--report", "digest", required=True, help="The digest of the report rejected.")
+@click.option("--reason", required=True)
+@db_option()
+@output_options
+@request_id_option
+def reject(db: str, as_json: bool, grant: str, digest: str, reason: str, request_id: Optional[str]) -> None:
+    """Reject GRANT's submitted report, named by its digest, with a reason (Grants.reject_report)."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).reject_report(grant, digest, reason, request_id=request_id), as_json)
+
+
+@grants.command("close")
+@click.argument("grant")
+@click.option("--note", default="")
+@db_option()
+@output_options
+@request_id_option
+def close(db: str, as_json: bool, grant: str, note: str, request_id: Optional[str]) -> None:
+    """Close GRANT once its report is accepted and nothing is unspent (Grants.close)."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).close(grant, note, request_id=request_id), as_json)
+
+
+@grants.command("reverse")
+@click.argument("transfer_id")
+@click.option("--reason", required=True)
+@db_option()
+@output_options
+@request_id_option
+def reverse(db: str, as_json: bool, transfer_id: str, reason: str, request_id: Optional[str]) -> None:
+    """Take back an erroneous movement with a reversal naming it (Grants.reverse)."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).reverse(transfer_id, reason=reason, request_id=request_id), as_json)
+
+
+@grants.command("correct")
+@click.argument("transfer_id")
+@click.option("--reason", required=True)
+@click.option("--amount", type=int, help="The corrected amount (default: the original's).")
+@click.option("--line", help="The corrected budget line (expenses).")
+@click.option("--date", "day", help="The corrected date (expenses).")
+@click.option("--evidence", help="The corrected evidence (expenses).")
+@click.option("--payee", help="The corrected payee (expenses).")
+@db_option()
+@output_options
+@request_id_option
+def correct(db: str, as_json: bool, transfer_id: str, reason: str, request_id: Optional[str], **changes: Any) -> None:
+    """Reverse a grant movement and record its corrected version in one batch (Grants.correct)."""
+    with open_ledger(db) as ledger:
+        emit(Grants(ledger).correct(transfer_id, reason=reason, request_id=request_id, **changes), as_json)
 
 
 @grants.command("return")
@@ -180,10 +285,11 @@ _status_command("close", "close", "Close GRANT once its report is accepted and n
 @click.argument("amount", type=int, required=False)
 @db_option()
 @output_options
-def return_unspent(db: str, as_json: bool, grant: str, amount: Optional[int]) -> None:
+@request_id_option
+def return_unspent(db: str, as_json: bool, grant: str, amount: Optional[int], request_id: Optional[str]) -> None:
     """Return GRANT's unspent balance (or AMOUNT of it) to the funder (Grants.return_unspent)."""
     with open_ledger(db) as ledger:
-        emit(Grants(ledger).return_unspent(grant, amount), as_json)
+        emit(Grants(ledger).return_unspent(grant, amount, request_id=request_id), as_json)
 
 
 @grants.command("statement")

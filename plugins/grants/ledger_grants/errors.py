@@ -20,6 +20,22 @@ class UnknownFund(LedgerError):
         super().__init__(f"account {account!r} is not a fund; declare it with Grants.open_fund")
 
 
+class UnknownReport(LedgerError):
+    def __init__(self, grant: str, number: int | None) -> None:
+        self.grant, self.number = grant, number
+        which = "no report" if number is None else f"no report {number}"
+        super().__init__(f"grant {grant!r} has {which}; submit one with Grants.submit_report")
+
+
+class NotAGrantMovement(LedgerError):
+    """``Grants.correct`` of a transfer that is not a tranche, expense or return of a grant."""
+
+    def __init__(self, transfer_id: str, code: str) -> None:
+        self.transfer_id, self.code = transfer_id, code
+        super().__init__(f"transfer {transfer_id!r} ({code or 'no code'}) is not a tranche, expense or return of a "
+                         "grant; correct it with Ledger.reverse")
+
+
 class NotTraceable(LedgerError):
     """``trace`` of a movement that is not a source (or a use) of any fund or conduit."""
 
@@ -28,4 +44,4 @@ class NotTraceable(LedgerError):
         super().__init__(f"transfer {transfer_id!r} cannot be traced: {why}")
 
 
-__all__ = ["NotTraceable", "UnknownFund", "UnknownGrant"]
+__all__ = ["NotAGrantMovement", "NotTraceable", "UnknownFund", "UnknownGrant", "UnknownReport"]

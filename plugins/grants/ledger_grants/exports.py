@@ -6,7 +6,9 @@ docs/grants-exports.md.
 expenditures, returns) and one per fund (incoming funds that are not tranches, expenses outside
 any grant). ``360giving-grants.csv``: one row per grant. Amounts are written in major units
 with two decimals (``123456`` cents -> ``1234.56``), by integer arithmetic. In a public export
-a movement whose body the export withholds (a personal donation) names no provider.
+a movement whose body the export withholds (a personal donation) names no provider, nor does
+its reversal. A correction is published, never hidden: the reversed movement stays listed and
+its reversal follows as a transaction of the same type with a negative value.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any, Optional
 from ledger import Exporter, FactResult, Ledger, TransferResult
 
 from .facts import Fund, Grant
+from .history import account_transfers, grant_movements, signed
 from .names import EXPENSE, FUND, GRANT, RETURN, STATUS, TRANCHE
 
 IATI_FILE = "iati-activities.xml"
@@ -58,14 +61,10 @@ class Snapshot:
         return found[-1] if found else None
 
     def transfers(self, account: str) -> list[TransferResult]:
-        rows: list[TransferResult] = []
-        after: Optional[int] = None
-        while True:
-            page = self.ledger.transfers(account=account, after=after, until=self.until, limit=1000)
-            rows += page
-            if len(page) < 1000:
-                return rows
-            after = page[-1].seq
+        return account_transfers(self.ledger, account, self.until)
+
+    def movements(self, grant: Grant) -> list[TransferResult]:
+        return grant_movements(self.ledger, grant, self.until)
 
     def grants(self) -> list[Grant]:
         latest = {f.subject: f for f in self.facts(GRANT)}
@@ -78,7 +77,12 @@ class Snapshot:
         return (self.ledger.seq_time(t.seq) or "")[:10]
 
     def party(self, t: TransferResult, account: str) -> str:
-        return WITHHELD if t.seq in self.hidden else account
+        """``account``, or ``withheld`` if the movement (or the movement it reverses) is personal."""
+        if t.seq in self.hidden:
+            return WITHHELD
+        if t.reverses is not None and self.ledger.transfer_info(t.reverses).seq in self.hidden:
+            return WITHHELD
+        return account
 
 
 def grant_identifier(grant: Grant) -> str:
@@ -125,19 +129,23 @@ def _grant_activity(root: ET.Element, snap: Snapshot, g: Grant) -> None:
     ET.SubElement(activity, "activity-date", {"iso-date": g.end, "type": "3"})
     _transaction(activity, snap, "2", g.awarded_on, g.total, g.currency, g.funder, g.fund, "commitment",
                  ref=f"{g.grant}/commitment")
-    for t in snap.transfers(g.fund):
-        if t.details.get("grant") != g.grant:
-            continue
+    for t in snap.movements(g):
+        amount, ref = signed(t), t.transfer_id
+        note = f"correction: reverses {t.reverses}: {t.memo}" if t.reverses else ""
+        if t.details.get("corrects") and not t.reverses:
+            note = f"corrects {t.details['corrects']}: {t.memo}"
+        when = snap.date_of(t)
         if t.code == TRANCHE:
-            _transaction(activity, snap, "3", snap.date_of(t), t.amount, g.currency, g.funder, g.fund,
-                         f"tranche {t.details.get('tranche', '')}".strip(), ref=t.transfer_id)
+            what = note or f"tranche {t.details.get('tranche', '')}".strip()
+            _transaction(activity, snap, "3", when, amount, g.currency, g.funder, g.fund, what, ref=ref)
         elif t.code == EXPENSE:
-            _transaction(activity, snap, "4", t.details["date"], t.amount, g.currency, g.fund, t.credit,
-                         f"expenditure on budget line {t.details['line']}; evidence {t.details['evidence']}",
-                         ref=t.transfer_id)
+            payee = t.debit if t.reverses else t.credit
+            what = f"expenditure on budget line {t.details['line']}; evidence {t.details['evidence']}"
+            _transaction(activity, snap, "4", when if t.reverses else t.details["date"], amount, g.currency,
+                         g.fund, payee, f"{what}; {note}" if note else what, ref=ref)
         elif t.code == RETURN:
-            _transaction(activity, snap, "1", snap.date_of(t), t.amount, g.currency, g.fund, g.funder,
-                         "unspent balance returned", ref=t.transfer_id, provider_activity=ident)
+            _transaction(activity, snap, "1", when, amount, g.currency, g.fund, g.funder,
+                         note or "unspent balance returned", ref=ref, provider_activity=ident)
 
 
 def _fund_activity(root: ET.Element, snap: Snapshot, fund: Fund, ledger_id: str) -> None:
@@ -150,13 +158,16 @@ def _fund_activity(root: ET.Element, snap: Snapshot, fund: Fund, ledger_id: str)
     for t in snap.transfers(fund.account):
         if t.details.get("grant") is not None:
             continue  # reported in the grant's own activity
-        if t.credit == fund.account:
-            _transaction(activity, snap, "1", snap.date_of(t), t.amount, fund.currency,
-                         snap.party(t, t.debit), fund.account, t.code or "incoming funds", ref=t.transfer_id)
+        incoming = (t.credit == fund.account) != (t.reverses is not None)  # a reversal flips the direction
+        outside = t.debit if t.credit == fund.account else t.credit
+        note = f"; correction: reverses {t.reverses}: {t.memo}" if t.reverses else ""
+        if incoming:
+            _transaction(activity, snap, "1", snap.date_of(t), signed(t), fund.currency,
+                         snap.party(t, outside), fund.account, (t.code or "incoming funds") + note, ref=t.transfer_id)
         elif t.code == EXPENSE:
-            _transaction(activity, snap, "4", t.details["date"], t.amount, fund.currency, fund.account,
-                         snap.party(t, t.credit), f"expenditure for {t.details.get('purpose', '')}",
-                         ref=t.transfer_id)
+            _transaction(activity, snap, "4", snap.date_of(t) if t.reverses else t.details["date"], signed(t),
+                         fund.currency, fund.account, snap.party(t, outside),
+                         f"expenditure for {t.details.get('purpose', '')}{note}", ref=t.transfer_id)
 
 
 def export_iati(ledger: Ledger, out: Path, public: bool) -> list[Path]:
@@ -174,8 +185,7 @@ def export_iati(ledger: Ledger, out: Path, public: bool) -> list[Path]:
 
 
 def giving_row(snap: Snapshot, g: Grant) -> dict[str, Any]:
-    disbursed = sum(t.amount for t in snap.transfers(g.fund)
-                    if t.code == TRANCHE and t.details.get("grant") == g.grant)
+    disbursed = sum(signed(t) for t in snap.movements(g) if t.code == TRANCHE)
     return {
         "Identifier": grant_identifier(g),
         "Title": g.title,

@@ -1,8 +1,9 @@
 """The facts the grants plugin records, their schemas, and the frozen views read from them.
 
-A fund is an account plus a ``grants.fund.v1`` fact; a grant is four fact series keyed by the
-grant id: its award, its budget lines, its running tally and its lifecycle events. Dates are
-ISO 8601 calendar dates (``2026-07-01``) stored as strings: facts are canonical JSON.
+A fund is an account plus a ``grants.fund.v1`` fact; a grant is five fact series keyed by the
+grant id: its award, its budget lines, its running tally, its lifecycle events and its expense
+reports. Dates are ISO 8601 calendar dates (``2026-07-01``) stored as strings: facts are
+canonical JSON. Amounts are integers in the unit's smallest step; floats and booleans are refused.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from ledger import Ledger
 
-from .names import BUDGET, CONDUIT, FUND, GRANT, LIFECYCLE, LINE_RE, STATUS, TALLY
+from .names import BUDGET, CONDUIT, DIGEST_RE, FUND, GRANT, LIFECYCLE, LINE_RE, REPORT, STATUS, TALLY
 
 MAX_AMOUNT = 2**53 - 1  # the ledger's largest amount (RFC 8785 safe integer)
 MAX_TOLERANCE_BPS = 10_000  # a line may overrun its budget by at most 100 %
 ACCOUNT = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}\Z", error="must be a ledger account id.")
 CURRENCY = validate.Regexp(r"[A-Z]{3}\Z", error="must be an ISO 4217 code such as EUR.")
 LINE = validate.Regexp(LINE_RE, error="must be a budget line name: lowercase letters, digits, '_' or '-'.")
+DIGEST = validate.Regexp(DIGEST_RE, error="must be a SHA-256 digest: 64 lowercase hex digits.")
+REQUEST = validate.Regexp(r"[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}\Z", error="must be a ledger request id.")
 
 
 class IsoDate(fields.String):
@@ -37,8 +40,34 @@ class IsoDate(fields.String):
             raise self.make_error("invalid") from None
 
 
-def _amount(low: int = 1, **kw: Any) -> fields.Integer:
-    return fields.Integer(strict=True, validate=validate.Range(low, MAX_AMOUNT), **kw)
+class Amount(fields.Integer):
+    """An integer in the unit's smallest step: a float or a bool is refused, never rounded.
+
+    The message says "floats are refused", so the ledger raises ``FloatRefused`` for it.
+    """
+
+    default_error_messages = {
+        "invalid": "must be an integer in the unit's smallest step.",
+        "float": "must be an integer in the unit's smallest step; floats are refused.",
+    }
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(strict=True, **kw)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float):
+            raise self.make_error("float")
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.make_error("invalid")
+        return value
+
+
+def _amount(low: int = 1, **kw: Any) -> Amount:
+    return Amount(validate=validate.Range(low, MAX_AMOUNT, error=f"must be between {low} and 2**53-1."), **kw)
+
+
+def _count(**kw: Any) -> Amount:
+    return Amount(validate=validate.Range(0, MAX_AMOUNT, error="must be 0 or more."), **kw)
 
 
 def _lines(**kw: Any) -> fields.Dict:
@@ -66,7 +95,8 @@ class GrantSchema(Schema):
     start = IsoDate(required=True)
     end = IsoDate(required=True)
     awarded_on = IsoDate(required=True)
-    tolerance_bps = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, MAX_TOLERANCE_BPS))
+    tolerance_bps = Amount(load_default=0, validate=validate.Range(0, MAX_TOLERANCE_BPS,
+                                                                   error="must be from 0 to 10000 (100 %)."))
     identifier = fields.String(load_default="", validate=validate.Length(max=200))
     funder_name = fields.String(load_default="", validate=validate.Length(max=200))
     recipient_name = fields.String(load_default="", validate=validate.Length(max=200))
@@ -77,24 +107,68 @@ class GrantSchema(Schema):
             raise ValidationError("must not be before start.", field_name="end")
 
 
+class MovedSchema(Schema):
+    """A reallocation: ``amount`` of budget from line ``from`` to line ``to``."""
+
+    source = fields.String(data_key="from", required=True, validate=LINE)
+    target = fields.String(data_key="to", required=True, validate=LINE)
+    amount = _amount(required=True)
+
+    @validates_schema
+    def distinct(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("source") is not None and data.get("source") == data.get("target"):
+            raise ValidationError("must differ from the line the budget moves from.", field_name="to")
+
+
 class BudgetSchema(Schema):
+    """The award's lines (``moved`` empty), then one revision per reallocation (``moved`` set)."""
+
     lines = _lines(required=True)
     reason = fields.String(load_default="", validate=validate.Length(max=500))
-    moved = fields.Dict(load_default=dict)  # {"from": line, "to": line, "amount": n} for a reallocation
+    moved = fields.Dict(load_default=dict)
+    request_id = fields.String(validate=REQUEST)
+
+    @validates_schema
+    def moved_shape(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("moved"):
+            errors = MovedSchema().validate(data["moved"])
+            if errors:
+                raise ValidationError({"moved": errors})
 
 
 class TallySchema(Schema):
-    disbursed = _amount(0, required=True)
-    returned = _amount(0, required=True)
+    """Running totals net of corrections; the counters count movements recorded, reversals apart."""
+
+    disbursed = _count(required=True)
+    returned = _count(required=True)
     spent = _lines(required=True)
-    tranches = fields.Integer(strict=True, required=True, validate=validate.Range(0))
-    expenses = fields.Integer(strict=True, required=True, validate=validate.Range(0))
-    returns = fields.Integer(strict=True, required=True, validate=validate.Range(0))
+    tranches = _count(required=True)
+    expenses = _count(required=True)
+    returns = _count(required=True)
+    reversals = _count(load_default=0)
 
 
 class StatusSchema(Schema):
     state = fields.String(required=True, validate=validate.OneOf(LIFECYCLE))
     note = fields.String(load_default="", validate=validate.Length(max=2000))
+    report = fields.String(validate=DIGEST)  # the report submitted, rejected or accepted
+    request_id = fields.String(validate=REQUEST)
+
+
+class ReportSchema(Schema):
+    """An expense report exactly as ``reports.compute_report`` builds it (the rule recomputes it)."""
+
+    grant = fields.String(required=True)
+    number = _amount(required=True)
+    period = fields.Dict(keys=fields.String(), values=IsoDate(), required=True)
+    as_of = _count(required=True)
+    basis = fields.String(required=True)
+    currency = fields.String(required=True, validate=CURRENCY)
+    expenses = fields.List(fields.Dict(), required=True)
+    corrections = fields.List(fields.Dict(), required=True)
+    lines = fields.List(fields.Dict(), required=True)
+    totals = fields.Dict(keys=fields.String(), values=Amount(), required=True)
+    digest = fields.String(required=True, validate=DIGEST)
 
 
 @dataclass(frozen=True)
@@ -147,6 +221,7 @@ class Tally:
     tranches: int = 0
     expenses: int = 0
     returns: int = 0
+    reversals: int = 0
     version: int = 0
 
     @property
@@ -189,6 +264,12 @@ def read_tally(ledger: Ledger, grant: str) -> Tally:
     return Tally(**fact.data, version=fact.version) if fact else Tally()
 
 
+def read_report(ledger: Ledger, grant: str) -> Optional[dict[str, Any]]:
+    """The latest expense report submitted for ``grant`` (its data), or ``None``."""
+    fact = ledger.fact(REPORT, grant)
+    return fact.data if fact else None
+
+
 def lifecycle(ledger: Ledger, grant: str) -> list[str]:
     return [f.data["state"] for f in ledger.facts(STATUS, grant)]
 
@@ -200,11 +281,14 @@ def state_of(ledger: Ledger, grant: str) -> str:
 
 __all__ = [
     "BudgetSchema",
+    "Amount",
     "ConduitSchema",
     "Fund",
     "FundSchema",
     "Grant",
     "GrantSchema",
+    "MovedSchema",
+    "ReportSchema",
     "StatusSchema",
     "Tally",
     "TallySchema",
@@ -214,6 +298,7 @@ __all__ = [
     "read_conduit",
     "read_fund",
     "read_grant",
+    "read_report",
     "read_tally",
     "state_of",
 ]

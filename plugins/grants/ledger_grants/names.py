@@ -16,7 +16,8 @@ CONDUIT = "grants.conduit.v1"  # an account tracing passes through (a crowdfund 
 GRANT = "grants.grant.v1"  # the award: funder, recipient fund, total, purpose, period, currency
 BUDGET = "grants.budget.v1"  # the grant's budget lines; revised only by an explicit reallocation
 TALLY = "grants.tally.v1"  # running totals (disbursed, returned, spent by line), revised with each movement
-STATUS = "grants.status.v1"  # lifecycle: awarded, report_submitted, report_accepted, closed
+STATUS = "grants.status.v1"  # lifecycle: awarded, report_submitted, report_rejected, report_accepted, closed
+REPORT = "grants.report.v1"  # an expense report, computed from the ledger; acceptance names its digest
 
 TRANCHE = "grants.tranche"  # transfer funder -> fund: a disbursement against the commitment
 EXPENSE = "grants.expense"  # transfer fund -> payee: spending, with purpose, line, date, evidence
@@ -30,11 +31,19 @@ GRANT_CODES = (TRANCHE, EXPENSE, RETURN)
 # a crowdfund donor's refund gives money back to where it came from, so no purpose is broken.
 REFUND_CODES = ("crowdfund.refund_cover",)
 
-LIFECYCLE = ("awarded", "report_submitted", "report_accepted", "closed")
+LIFECYCLE = ("awarded", "report_submitted", "report_rejected", "report_accepted", "closed")
+# The state each lifecycle event may follow ("awarded" is recorded only with the award itself).
+FOLLOWS = {
+    "report_submitted": ("awarded", "report_rejected", "report_accepted"),
+    "report_rejected": ("report_submitted",),
+    "report_accepted": ("report_submitted",),
+    "closed": ("report_accepted",),
+}
 
 GRANT_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,47}\Z")
 LINE_RE = r"[a-z0-9][a-z0-9_-]{0,47}\Z"
 EVIDENCE_RE = r"([0-9a-f]{64}|[A-Za-z0-9][A-Za-z0-9._:/-]{0,127})\Z"
+DIGEST_RE = r"[0-9a-f]{64}\Z"
 
 
 def tranche_id(grant: str, number: int) -> str:
@@ -53,10 +62,12 @@ __all__ = [
     "BUDGET",
     "CODES",
     "CONDUIT",
+    "DIGEST_RE",
     "DONATION",
     "EVIDENCE_RE",
     "EXPENSE",
     "FUND",
+    "FOLLOWS",
     "FUND_TRANSFER",
     "GRANT",
     "GRANT_CODES",
@@ -65,6 +76,7 @@ __all__ = [
     "LIFECYCLE",
     "LINE_RE",
     "REFUND_CODES",
+    "REPORT",
     "RETURN",
     "STATUS",
     "TALLY",

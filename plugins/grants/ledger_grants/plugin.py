@@ -1,8 +1,8 @@
 """The grants plugin's hooks: what the ledger loads through the ``ledger.plugins`` entry point.
 
-A scheme kind (a currency's minor unit, floor 0), the fund and grant fact types, the rules
-before the write, the tally revised with each grant movement, the limits again inside the
-write, the IATI and 360Giving exporters, and the ``grants`` and ``trace`` CLI groups.
+A scheme kind (a currency's minor unit, floor 0), the fund, grant and report fact types, the
+rules before the write, the tally revised with each grant movement and correction, the limits
+again inside the write, the IATI and 360Giving exporters, and the ``grants`` and ``trace`` CLI groups.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import click
 
 from ledger import Command, Exporter, FactType, Ledger, SchemeType, TransactionView, hookimpl
 
-from .facts import BudgetSchema, ConduitSchema, FundSchema, GrantSchema, StatusSchema, TallySchema
-from .names import BUDGET, CONDUIT, FUND, GRANT, KIND, STATUS, TALLY, UNIT
+from .facts import BudgetSchema, ConduitSchema, FundSchema, GrantSchema, ReportSchema, StatusSchema, TallySchema
+from .names import BUDGET, CONDUIT, FUND, GRANT, KIND, REPORT, STATUS, TALLY, UNIT
 from .rules import check_command, check_transaction, tally_item
 
 
@@ -32,7 +32,9 @@ def ledger_register_fact_types() -> list[FactType]:
         FactType(GRANT, GrantSchema, "a grant's award: funder, fund, total, purpose, period, tolerance"),
         FactType(BUDGET, BudgetSchema, "a grant's budget lines; each revision is an explicit reallocation"),
         FactType(TALLY, TallySchema, "a grant's running totals, revised by the plugin with each movement"),
-        FactType(STATUS, StatusSchema, "a grant's lifecycle event: awarded, report_submitted, report_accepted, closed"),
+        FactType(STATUS, StatusSchema, "a grant's lifecycle event: awarded, report_submitted, report_rejected, "
+                                       "report_accepted, closed"),
+        FactType(REPORT, ReportSchema, "a grant's expense report, computed from the ledger, named by its digest"),
     ]
 
 

@@ -1,5 +1,7 @@
 """Statements: per fund (in, out, balance, purpose), per grant (committed, disbursed, spent by
-budget line, unspent) and per funder (the sum of its grants). Read from balances and facts."""
+budget line, unspent) and per funder (the sum of its grants). Read from the grants' tallies and
+the funds' transfers; every figure is net of corrections (a reversed movement and its reversal
+count on neither side)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from ledger import Ledger
 
 from .errors import UnknownFund, UnknownGrant
 from .facts import allowance, read_budget, read_fund, read_grant, read_tally, state_of
+from .history import account_transfers, cancelled
 from .names import FUND, GRANT
 
 
@@ -55,6 +58,7 @@ class GrantStatement:
     spent: int
     returned: int
     unspent: int
+    reversals: int
     lines: list[LineStatement]
 
     def to_dict(self) -> dict[str, Any]:
@@ -82,8 +86,12 @@ def fund_statement(ledger: Ledger, account: str) -> FundStatement:
     if fund is None:
         raise UnknownFund(account)
     b = ledger.balance(account)
-    return FundStatement(account, fund.purpose, fund.restricted, fund.currency, b.unit, b.credits_posted,
-                         b.debits_posted, b.posted)
+    transfers = account_transfers(ledger, account)
+    dead = cancelled(transfers)
+    incoming = sum(t.amount for t in transfers if t.credit == account and t.transfer_id not in dead)
+    outgoing = sum(t.amount for t in transfers if t.debit == account and t.transfer_id not in dead)
+    return FundStatement(account, fund.purpose, fund.restricted, fund.currency, b.unit, incoming, outgoing,
+                         b.posted)
 
 
 def fund_statements(ledger: Ledger) -> list[FundStatement]:
@@ -102,7 +110,8 @@ def grant_statement(ledger: Ledger, grant: str) -> GrantStatement:
         lines.append(LineStatement(line, budget.get(line, 0), allowed, spent, allowed - spent))
     spent = sum(tally.spent.values())
     return GrantStatement(grant, g.title, g.funder, g.fund, g.purpose, g.currency, state_of(ledger, grant), g.total,
-                          tally.disbursed, g.total - tally.disbursed, spent, tally.returned, tally.unspent, lines)
+                          tally.disbursed, g.total - tally.disbursed, spent, tally.returned, tally.unspent,
+                          tally.reversals, lines)
 
 
 def grant_statements(ledger: Ledger) -> list[GrantStatement]:
@@ -110,6 +119,7 @@ def grant_statements(ledger: Ledger) -> list[GrantStatement]:
 
 
 def funder_statement(ledger: Ledger, funder: str) -> FunderStatement:
+    ledger.account(funder)  # UnknownAccount names a funder that is not even an account
     mine = [s for s in grant_statements(ledger) if s.funder == funder]
     return FunderStatement(funder, [s.grant for s in mine], sum(s.committed for s in mine),
                            sum(s.disbursed for s in mine), sum(s.spent for s in mine),

@@ -14,6 +14,11 @@ shares of an expense add up to it exactly (plus ``unfunded``) and the uses of a 
 to it exactly (plus what is still ``unspent`` in a pool). A use whose receiver is itself a pool
 (a campaign payout into a fund, a transfer between funds) is followed into that pool, cent
 range by cent range, until the money leaves the pools: an expense, a fee, a return.
+
+Corrections: a reversed movement and its reversal (``Ledger.reverse``, ``Grants.correct``, a
+crowdfund refund) are both left out of the lines, so a trace reads as if the erroneous movement
+had never been recorded; tracing either of them is ``NotTraceable``. Consequence: money spent
+between a reversed incoming movement and its reversal is linked to the next money in instead.
 """
 
 from __future__ import annotations
@@ -25,9 +30,9 @@ from ledger import Ledger, TransferResult, UnknownTransfer
 
 from .errors import NotTraceable
 from .facts import read_conduit, read_fund
+from .history import account_transfers, cancelled
 
 MAX_DEPTH = 64  # pools nested deeper than this end the trace there (cycles need FIFO's causality)
-PAGE = 1000
 
 
 @dataclass(frozen=True)
@@ -82,10 +87,11 @@ class ExpenseTrace:
 
 @dataclass
 class _Pool:
-    ins: list[tuple[int, TransferResult]]  # (offset of its first cent, transfer)
+    ins: list[tuple[int, TransferResult]]  # (offset of its first cent, transfer), corrections left out
     outs: list[tuple[int, TransferResult]]
     total_in: int
     total_out: int
+    offsets: dict[str, int] = field(default_factory=dict)  # transfer id -> offset, for ins and outs
 
 
 class Tracer:
@@ -105,22 +111,28 @@ class Tracer:
         return self._pools[account]
 
     def _load(self, account: str) -> _Pool:
-        ins: list[tuple[int, TransferResult]] = []
-        outs: list[tuple[int, TransferResult]] = []
-        total_in = total_out = 0
-        after: Optional[int] = None
-        while True:
-            page = self.ledger.transfers(account=account, after=after, until=self.until, limit=PAGE)
-            for t in page:
-                if t.credit == account:
-                    ins.append((total_in, t))
-                    total_in += t.amount
-                else:
-                    outs.append((total_out, t))
-                    total_out += t.amount
-            if len(page) < PAGE:
-                return _Pool(ins, outs, total_in, total_out)
-            after = page[-1].seq
+        transfers = account_transfers(self.ledger, account, self.until)
+        dead = cancelled(transfers)
+        pool = _Pool([], [], 0, 0)
+        for t in transfers:
+            if t.transfer_id in dead:
+                continue
+            if t.credit == account:
+                pool.offsets[t.transfer_id] = pool.total_in
+                pool.ins.append((pool.total_in, t))
+                pool.total_in += t.amount
+            else:
+                pool.offsets[t.transfer_id] = pool.total_out
+                pool.outs.append((pool.total_out, t))
+                pool.total_out += t.amount
+        return pool
+
+    def _live(self, t: TransferResult, pool: _Pool) -> None:
+        if t.transfer_id in pool.offsets:
+            return
+        why = (f"it is the reversal of {t.reverses!r}" if t.reverses is not None
+               else f"it was reversed by {t.transfer_id + ':reversal'!r}")
+        raise NotTraceable(t.transfer_id, f"{why}; a correction and what it corrects are left out of every trace")
 
     def _transfer(self, transfer_id: str) -> TransferResult:
         try:
@@ -136,8 +148,10 @@ class Tracer:
     def donation(self, transfer_id: str) -> DonationTrace:
         """Where ``transfer_id`` (a donation, a tranche, a pledge) went, cent by cent."""
         t = self._transfer(transfer_id)
-        if self.pool(t.credit) is None:
+        pool = self.pool(t.credit)
+        if pool is None:
             raise NotTraceable(transfer_id, f"its receiver {t.credit!r} is not a fund or a conduit")
+        self._live(t, pool)
         uses: dict[str, list[Any]] = {}
         unspent: dict[str, int] = {}
         for kind, ref, amount, via in self._forward(t, 0, t.amount, [], 0):
@@ -155,7 +169,7 @@ class Tracer:
         if pool is None or depth > MAX_DEPTH:
             yield ("use", t, hi - lo, via)
             return
-        start = next(offset for offset, s in pool.ins if s.transfer_id == t.transfer_id)
+        start = pool.offsets[t.transfer_id]
         a, b = start + lo, start + hi
         path = [*via, t.credit]
         for offset, use in pool.outs:
@@ -172,8 +186,10 @@ class Tracer:
     def expense(self, transfer_id: str) -> ExpenseTrace:
         """What paid for ``transfer_id`` (an expense, a fee, a return), cent by cent."""
         t = self._transfer(transfer_id)
-        if self.pool(t.debit) is None:
+        pool = self.pool(t.debit)
+        if pool is None:
             raise NotTraceable(transfer_id, f"its payer {t.debit!r} is not a fund or a conduit")
+        self._live(t, pool)
         sources: dict[str, list[Any]] = {}
         unfunded = 0
         for kind, ref, amount, via in self._backward(t, 0, t.amount, [], 0):
@@ -191,7 +207,7 @@ class Tracer:
         if pool is None or depth > MAX_DEPTH:
             yield ("source", t, hi - lo, via)
             return
-        start = next(offset for offset, u in pool.outs if u.transfer_id == t.transfer_id)
+        start = pool.offsets[t.transfer_id]
         a, b = start + lo, start + hi
         path = [t.debit, *via]
         for offset, source in pool.ins:

@@ -44,16 +44,22 @@ class Movements:
             getattr(self, f"_{item['type']}")(plan, item)
         return self._seal(plan, single=False)
 
-    def _pair(self, debit: str, credit: str, amount: Optional[int], command: str) -> tuple[str, dict[str, SchemeInfo]]:
+    def _pair(
+        self, debit: str, credit: str, amount: Optional[int], command: str, plan: Optional[Plan] = None
+    ) -> tuple[str, dict[str, SchemeInfo]]:
         """Check both accounts exist, are open, share a unit and the amount fits the scheme's step.
 
         The closed flag is checked again inside the write transaction, so a close racing
-        this command cannot slip through.
+        this command cannot slip through. Rows read for a ``plan`` are kept in it: no item
+        of a batch opens or closes an account, so a batch reads each account once.
         """
-        rows = self.ledger._rows(
-            "SELECT account, unit, closed, scheme FROM ledger_accounts WHERE account IN (?, ?)", (debit, credit)
-        )
-        found = {r[0]: r for r in rows}
+        found = plan.accounts if plan is not None else {}
+        missing = [account for account in (debit, credit) if account not in found]
+        if missing:
+            rows = self.ledger._rows(
+                "SELECT account, unit, closed, scheme FROM ledger_accounts WHERE account IN (?, ?)", (debit, credit)
+            )
+            found.update((r[0], r) for r in rows)
         for account in (debit, credit):
             if account not in found:
                 raise UnknownAccount(account)
@@ -73,7 +79,7 @@ class Movements:
         self, plan: Plan, args: dict[str, Any], reverses: Optional[str] = None, added_by: Optional[str] = None
     ) -> None:
         name = "reverse" if reverses else "transfer"
-        unit, schemes = self._pair(args["debit"], args["credit"], args["amount"], name)
+        unit, schemes = self._pair(args["debit"], args["credit"], args["amount"], name, plan)
         tid = args.get("transfer_id") or new_id()
         fields = dict(
             transfer_id=tid,
@@ -122,7 +128,7 @@ class Movements:
         self._extend(plan, command)
 
     def _hold(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:
-        unit, schemes = self._pair(args["debit"], args["credit"], args["amount"], "hold")
+        unit, schemes = self._pair(args["debit"], args["credit"], args["amount"], "hold", plan)
         hid = args.get("hold_id") or new_id()
         if hid in plan.holds or self.ledger._load(stream_id("hold", hid)) is not None:
             raise IdExists("hold", hid)
@@ -163,7 +169,7 @@ class Movements:
         self, plan: Plan, name: str, hold: Hold, args: dict[str, Any], added_by: Optional[str]
     ) -> Command:
         facts = dict(debit=hold.debit, credit=hold.credit, held=hold.amount, code=hold.code, details=hold.details)
-        _, schemes = self._pair(hold.debit, hold.credit, None, name)
+        _, schemes = self._pair(hold.debit, hold.credit, None, name, plan)
         return self._vet(plan, name, {**args, **facts}, schemes, added_by)
 
     def _post(self, plan: Plan, args: dict[str, Any], added_by: Optional[str] = None) -> None:

@@ -44,6 +44,8 @@ class Plan:
     fact_base: dict[Any, int] = field(default_factory=dict)
     commands: list[Command] = field(default_factory=list)
     results: list[tuple[EventKey, str, dict[str, Any]]] = field(default_factory=list)
+    #: ``ledger_accounts`` rows (account, unit, closed, scheme) read while planning, by account.
+    accounts: dict[str, Any] = field(default_factory=dict)
 
     def add(self, aggregate: Any) -> EventKey:
         if id(aggregate) not in self._added:

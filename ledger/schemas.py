@@ -279,6 +279,10 @@ def load(schema: type[Schema], command: str, data: dict[str, Any]) -> dict[str, 
     """
     # Building a Schema deep-copies its fields; one instance per class is reusable and was
     # a third of the validation cost per command.
+    if schema is TransferSchema and type(data) is dict:
+        quick = _quick_transfer(data)
+        if quick is not None:
+            return quick
     instance = _INSTANCES.get(schema)
     if instance is None:
         instance = _INSTANCES[schema] = schema()
@@ -288,6 +292,58 @@ def load(schema: type[Schema], command: str, data: dict[str, Any]) -> dict[str, 
         errors = _flatten(exc.messages)
         floats = any("floats are refused" in rule for rules in errors.values() for rule in rules)
         raise (FloatRefused if floats else ValidationError)(command, errors) from None
+
+
+_TRANSFER_OPTIONAL = {"code": 64, "memo": 1000}
+_TRANSFER_KEYS = frozenset({"debit", "credit", "amount", "code", "memo", "personal", "request_id", "transfer_id"})
+
+
+def _quick_transfer(data: dict[str, Any]) -> dict[str, Any] | None:
+    """``TransferSchema().load(data)`` for the plain case, without marshmallow; else ``None``.
+
+    Only exact types (``str``, ``int``, ``bool``, ``None``) that every rule accepts as they
+    are take this path, and it returns what marshmallow returns (same keys, same order,
+    defaults filled). Anything else, valid or not, goes through the schema, which owns
+    every error message. Marshmallow was a quarter of a single transfer's Python time.
+    """
+    if not _TRANSFER_KEYS.issuperset(data):
+        return None
+    debit, credit, amount = data.get("debit"), data.get("credit"), data.get("amount")
+    if type(debit) is not str or type(credit) is not str or debit == credit:
+        return None
+    if not (ID_RE.match(debit) and ID_RE.match(credit)):
+        return None
+    if type(amount) is not int or not 1 <= amount <= MAX_SAFE_INTEGER:
+        return None
+    texts = {}
+    for name, longest in _TRANSFER_OPTIONAL.items():
+        text = data.get(name, "")
+        if type(text) is not str or len(text) > longest:
+            return None
+        texts[name] = text
+    personal = data.get("personal", False)
+    if type(personal) is not bool:
+        return None
+    ids = {}
+    for name in ("request_id", "transfer_id"):
+        value = data.get(name)
+        if value is not None and (type(value) is not str or not ID_RE.match(value)):
+            return None
+        ids[name] = value
+    tid = ids["transfer_id"] or ""
+    if tid.startswith("hold:") or tid.endswith(":reversal"):
+        return None
+    return {
+        "debit": debit,
+        "credit": credit,
+        "amount": amount,
+        "code": texts["code"],
+        "memo": texts["memo"],
+        "details": {},
+        "personal": personal,
+        "request_id": ids["request_id"],
+        "transfer_id": ids["transfer_id"],
+    }
 
 
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:

@@ -73,9 +73,46 @@ def canonical_bytes(value: Any, default: Callable[[Any], Any] | None = None) -> 
     first value outside the hashable domain.
     """
     try:
+        return _dumps_sorted(_quick(value, default)).encode("utf-8")
+    except (_Fallback, UnicodeEncodeError, RecursionError):
+        pass  # outside the fast path's domain, or an error: the full walk names its path
+    try:
         return _dumps(_normalise(value, "$", default)).encode("utf-8")
     except RecursionError:
         raise CanonicalFormError("$", "nested too deeply") from None
+
+
+# The fast path: with ASCII member names, code-point order (sort_keys) is UTF-16 order, and
+# a lone surrogate fails the final UTF-8 encode; anything else unusual (a float, a big
+# integer, a non-ASCII or non-string key, a subclass of a JSON type) leaves it for the full
+# walk, which gives the same bytes or the same error. No path strings, no per-key encode.
+_dumps_sorted = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False, sort_keys=True
+).encode
+
+
+class _Fallback(Exception):
+    pass
+
+
+def _quick(value: Any, default: Callable[[Any], Any] | None) -> Any:
+    kind = type(value)
+    if kind is str or value is None or kind is bool:
+        return value
+    if kind is int:
+        if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            return value
+        raise _Fallback
+    if kind is dict:
+        for key in value:
+            if type(key) is not str or not key.isascii():
+                raise _Fallback
+        return {key: _quick(item, default) for key, item in value.items()}
+    if kind is list or kind is tuple:
+        return [_quick(item, default) for item in value]
+    if default is None or isinstance(value, (float, str, int, dict, list, tuple)):
+        raise _Fallback
+    return _quick(default(value), default)
 
 
 def _refuse_float(text: str) -> Any:

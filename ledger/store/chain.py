@@ -95,7 +95,8 @@ class ChainWriter:
             rows.append(ChainedRow(seq, ts, event.originator_id, event.originator_version, event.topic, leaf, digest))
             params.append((seq, nid, ts, leaf, digest))
         cursor.executemany(self.insert_leaf, params)
-        cursor.executemany(self.insert_node, [(level, idx, h) for (level, idx), h in nodes.items()])
+        if nodes:  # an even seq completes no subtree: skip the empty statement
+            cursor.executemany(self.insert_node, [(level, idx, h) for (level, idx), h in nodes.items()])
         return rows
 
     def _grow_tree(self, cursor: Any, seq: int, digest: bytes, left_leaf: bytes, nodes: dict) -> None:

@@ -184,7 +184,26 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], *, writeset: Optional[WriteSet] = None, **kw: Any
     ) -> Sequence[int]:
-        ids = super()._insert_events(c, stored_events)
+        # One executemany instead of the library's one INSERT per event. Rowids of a rowid
+        # table without AUTOINCREMENT are max + 1 per insert, and the writer holds the write
+        # lock, so the ids of the rows just inserted are the run ending at last_insert_rowid().
+        params = [
+            (
+                s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                s.originator_version,
+                s.topic,
+                s.state,
+            )
+            for s in stored_events
+        ]
+        if len(params) == 1:
+            c.execute(self.insert_events_statement, params[0])
+            ids = [c.lastrowid]
+        else:
+            c.executemany(self.insert_events_statement, params)
+            c.execute("SELECT last_insert_rowid()")
+            last = c.fetchone()[0]
+            ids = list(range(last - len(params) + 1, last + 1))
         rows = self.chain.append(c, stored_events, ids)
         if writeset is not None:
             writeset.apply(c, rows)

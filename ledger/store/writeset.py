@@ -194,7 +194,8 @@ class WriteSet:
             if seqs[key] != expected:
                 raise es.IntegrityError(f"event planned for seq {expected} would get seq {seqs[key]}")
         self.last_seq = rows[-1].seq
-        c.executemany("INSERT INTO ledger_personal VALUES (?)", [(seqs[k],) for k in self.personal])
+        if self.personal:
+            c.executemany("INSERT INTO ledger_personal VALUES (?)", [(seqs[k],) for k in self.personal])
         self.result = self.finish(seqs) if self.finish is not None else {"seq": self.last_seq}
         if self.request is not None:
             self._record_request(c)
@@ -213,20 +214,25 @@ class WriteSet:
                 "UPDATE ledger_accounts SET floor = ?, ceiling = ?, closed = ? WHERE account = ?",
                 (floor, ceiling, closed, account),
             )
-        for key, values in self.transfers:
-            c.execute("INSERT INTO ledger_transfers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", (*values, seqs[key]))
-        for key, values in self.holds:
-            c.execute("INSERT INTO ledger_holds VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, 0, ?)", (*values, seqs[key]))
-        for key, values in self.facts:
-            c.execute("INSERT INTO ledger_facts VALUES (?, ?, ?, ?, ?)", (seqs[key], *values))
+        if self.transfers:
+            c.executemany(
+                "INSERT INTO ledger_transfers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [(*values, seqs[key]) for key, values in self.transfers],
+            )
+        if self.holds:
+            c.executemany(
+                "INSERT INTO ledger_holds VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'held', ?, 0, ?)",
+                [(*values, seqs[key]) for key, values in self.holds],
+            )
+        if self.facts:
+            c.executemany("INSERT INTO ledger_facts VALUES (?, ?, ?, ?, ?)", [(seqs[k], *v) for k, v in self.facts])
         for key, hold_id, status, posted in self.hold_updates:
             c.execute(
                 "UPDATE ledger_holds SET status = ?, posted = ?, seq = ? WHERE hold_id = ?",
                 (status, posted, seqs[key], hold_id),
             )
-        rules: dict[str, tuple] = {}
-        for posting in self.postings:
-            self._post(c, posting, seqs[posting.event], rules)
+        if self.postings:
+            self._post_all(c, seqs)
         for check in self.checks:
             check(c)
 
@@ -251,50 +257,78 @@ class WriteSet:
         if balance or pending:
             raise AccountNotEmpty(account, balance, pending)
 
-    @staticmethod
-    def _rules(c: Any, account: str, cache: dict[str, tuple]) -> tuple:
-        if account not in cache:
-            c.execute("SELECT unit, floor, ceiling, closed FROM ledger_accounts WHERE account = ?", (account,))
-            row = c.fetchone()
-            if row is None:
-                raise UnknownAccount(account)
-            cache[account] = tuple(row)
-        return cache[account]
+    #: Accounts read per statement when postings load their rules and balances (well under
+    #: SQLite's bound-parameter limit).
+    READ_CHUNK = 500
 
-    def _post(self, c: Any, p: Posting, seq: int, cache: dict[str, tuple]) -> None:
-        unit, floor, ceiling, closed = self._rules(c, p.account, cache)
-        if closed:
-            raise AccountClosed(p.account)
-        c.execute(
-            "UPDATE ledger_balances SET debits_posted = debits_posted + ?, credits_posted = credits_posted + ?, "
-            "debits_pending = debits_pending + ?, credits_pending = credits_pending + ?, seq = ? "
-            "WHERE account = ? RETURNING debits_posted, credits_posted, debits_pending, credits_pending",
-            (p.debits_posted, p.credits_posted, p.debits_pending, p.credits_pending, seq, p.account),
+    def _post_all(self, c: Any, seqs: dict[EventKey, int]) -> None:
+        """Move every balance, in posting order, checking limits after each posting.
+
+        One read of the touched accounts' rules and balances (the writer is serialised, so
+        nothing else moves them before the commit), the arithmetic and the limit checks in
+        Python, then one ``executemany`` for the balance rows and one for the posting rows:
+        a batch of 1,000 transfers costs a handful of statements instead of 4,000.
+        """
+        accounts = list(dict.fromkeys(p.account for p in self.postings))
+        state: dict[str, tuple[tuple, list[int]]] = {}
+        for i in range(0, len(accounts), self.READ_CHUNK):
+            chunk = accounts[i : i + self.READ_CHUNK]
+            c.execute(
+                "SELECT a.account, a.unit, a.floor, a.ceiling, a.closed, b.debits_posted, b.credits_posted, "
+                "b.debits_pending, b.credits_pending FROM ledger_accounts a "
+                f"JOIN ledger_balances b ON b.account = a.account WHERE a.account IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            for row in c.fetchall():
+                state[row[0]] = (tuple(row[1:5]), list(row[5:9]))
+        rows = []
+        last_seq: dict[str, int] = {}
+        for p in self.postings:
+            found = state.get(p.account)
+            if found is None:
+                raise UnknownAccount(p.account)
+            (unit, floor, ceiling, closed), totals = found
+            if closed:
+                raise AccountClosed(p.account)
+            seq = seqs[p.event]
+            totals[0] += p.debits_posted
+            totals[1] += p.credits_posted
+            totals[2] += p.debits_pending
+            totals[3] += p.credits_pending
+            dp, cp, dpend, cpend = totals
+            # Only a movement that makes an account worse is checked against its limits, so
+            # posting or voiding a hold never fails because a limit was tightened after it.
+            available = cp - dp - dpend
+            if floor is not None and p.debits_posted + p.debits_pending - p.credits_posted > 0 and available < floor:
+                error = InsufficientFunds if floor == 0 else LimitExceeded
+                raise error(p.account, unit, "floor", floor, floor - available)
+            potential = cp + cpend - dp
+            if (
+                ceiling is not None
+                and p.credits_posted + p.credits_pending - p.debits_posted > 0
+                and potential > ceiling
+            ):
+                raise LimitExceeded(p.account, unit, "ceiling", ceiling, potential - ceiling)
+            last_seq[p.account] = seq
+            rows.append(
+                (
+                    p.account,
+                    seq,
+                    p.kind,
+                    p.ref,
+                    p.counterparty,
+                    p.memo,
+                    p.credits_posted - p.debits_posted,
+                    p.credits_pending - p.debits_pending,
+                    dp,
+                    cp,
+                    dpend,
+                    cpend,
+                )
+            )
+        c.executemany(
+            "UPDATE ledger_balances SET debits_posted = ?, credits_posted = ?, debits_pending = ?, "
+            "credits_pending = ?, seq = ? WHERE account = ?",
+            [(*state[account][1], seq, account) for account, seq in last_seq.items()],
         )
-        dp, cp, dpend, cpend = c.fetchone()
-        # Only a movement that makes an account worse is checked against its limits, so
-        # posting or voiding a hold never fails because a limit was tightened after it.
-        available = cp - dp - dpend
-        if floor is not None and p.debits_posted + p.debits_pending - p.credits_posted > 0 and available < floor:
-            error = InsufficientFunds if floor == 0 else LimitExceeded
-            raise error(p.account, unit, "floor", floor, floor - available)
-        potential = cp + cpend - dp
-        if ceiling is not None and p.credits_posted + p.credits_pending - p.debits_posted > 0 and potential > ceiling:
-            raise LimitExceeded(p.account, unit, "ceiling", ceiling, potential - ceiling)
-        c.execute(
-            "INSERT INTO ledger_postings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                p.account,
-                seq,
-                p.kind,
-                p.ref,
-                p.counterparty,
-                p.memo,
-                p.credits_posted - p.debits_posted,
-                p.credits_pending - p.debits_pending,
-                dp,
-                cp,
-                dpend,
-                cpend,
-            ),
-        )
+        c.executemany("INSERT INTO ledger_postings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)

@@ -81,7 +81,12 @@ def test_malformed_commands_through_the_api_get_a_typed_error_and_change_nothing
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow], deadline=None)
-@given(args=bad_transfers(CLI_CASES).filter(lambda a: not any("\ud800" in str(v) or "\x00" in str(v) for v in a.values())))
+@given(
+    args=bad_transfers(CLI_CASES)
+    .filter(lambda a: not any("\ud800" in str(v) or "\x00" in str(v) for v in a.values()))
+    # On a command line every amount is text: "12" (or 12 drawn as text) is a valid amount there.
+    .filter(lambda a: not (str(a["amount"]).isascii() and str(a["amount"]).isdigit() and 0 < int(a["amount"]) < 2**53))
+)
 def test_malformed_commands_through_the_cli_exit_with_one_error_line(db, args):
     before = dump(db)
     argv = ["transfer", str(args["debit"]), str(args["credit"]), str(args["amount"]), "--db", db]

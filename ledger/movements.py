@@ -233,7 +233,9 @@ class Movements:
         """
         original = args["transfer_id"] if args.get("transfer_id") is not None else f"hold:{args['hold_id']}"
         rows = self.ledger._rows(
-            "SELECT debit, credit, amount, code, details FROM ledger_transfers WHERE transfer_id = ?", (original,)
+            "SELECT t.debit, t.credit, t.amount, t.code, t.details, p.seq IS NOT NULL FROM ledger_transfers t "
+            "LEFT JOIN ledger_personal p ON p.seq = t.seq WHERE t.transfer_id = ?",
+            (original,),
         )
         if not rows:
             if args.get("hold_id") is None:
@@ -242,7 +244,7 @@ class Movements:
             if hold is None:
                 raise UnknownHold(args["hold_id"])
             raise HoldNotPending(hold.hold_id, hold.status)
-        debit, credit, amount, code, details = rows[0]
+        debit, credit, amount, code, details, personal = rows[0]
         item = dict(
             debit=credit,
             credit=debit,
@@ -252,6 +254,8 @@ class Movements:
             details=json.loads(details),
             transfer_id=f"{original}:reversal",
             request_id=args.get("request_id"),
+            # Undoing a personal movement names the same people: its body is withheld alike.
+            personal=bool(personal),
         )
         self._transfer(plan, item, reverses=original, added_by=added_by)
 

@@ -92,3 +92,13 @@ def test_export_refuses_a_used_directory_and_unknown_formats(season, tmp_path):
         season.export(str(used))
     with pytest.raises(ValidationError, match=r"formats: unknown format\(s\) \['xlsx'\]"):
         season.export(str(tmp_path / "x"), formats=["xlsx"])
+
+
+def test_the_reversal_of_a_personal_movement_is_withheld_like_the_movement(season, tmp_path):
+    personal = season._rows("SELECT t.transfer_id FROM ledger_transfers t JOIN ledger_personal p ON p.seq = t.seq")
+    (tid,) = personal[0]
+    reversal = season.reverse(transfer_id=tid, reason="given to the wrong member")
+    out = tmp_path / "public"
+    result = season.export(str(out))
+    assert reversal.seq in result.withheld
+    assert b"zoe" not in lines(out / "bodies.jsonl")[reversal.seq]

@@ -39,8 +39,8 @@ def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def fmt_rate(value: float) -> str:
-    return f"{value:,.0f}/s" if math.isfinite(value) else "-"
+def fmt_rate(value: float, unit: str = "/s") -> str:
+    return f"{value:,.0f}{unit}" if math.isfinite(value) else "-"
 
 
 def fmt_goal(goal: Optional[float]) -> str:
@@ -56,8 +56,8 @@ def table(figures: list[Figure]) -> str:
     rows = [
         (
             f.name,
-            fmt_rate(f.ours),
-            fmt_rate(f.baseline),
+            fmt_rate(f.ours, f.unit),
+            fmt_rate(f.baseline, f.unit),
             f"{f.ratio:.3f}",
             fmt_goal(f.goal),
             met(f),

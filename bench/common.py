@@ -32,6 +32,7 @@ class Figure:
     baseline_name: str
     goal: Optional[float]
     n: int
+    unit: str = "/s"
 
     @property
     def ratio(self) -> float:

@@ -41,6 +41,6 @@ def measure(n: int) -> tuple[float, float, int]:
 
 def run(n: int, repeats: int) -> list[Figure]:
     disk, canonical, events = measure(n)
-    # Rates here are bytes per event, inverted so that the table's "higher is better" holds.
-    return [Figure("disk efficiency (canonical/disk bytes per event)", 1 / disk, 1 / canonical,
-                   f"{BASELINE} ({canonical:.0f} B vs {disk:.0f} B on disk)", GOAL, events)]
+    # Events per MB, so that the table's "higher is better" holds: ratio = canonical / disk bytes.
+    return [Figure("disk: events per MB (canonical/disk bytes)", 1e6 / disk, 1e6 / canonical,
+                   f"{BASELINE} ({canonical:.0f} B vs {disk:.0f} B on disk)", GOAL, events, " ev/MB")]

@@ -45,9 +45,21 @@ def sqlite_env(path: str, **extra: Any) -> dict[str, str]:
 
 def postgres_env(url: str, **extra: Any) -> dict[str, str]:
     """eventsourcing's settings for a ``postgresql://`` URL (libpq syntax, query parameters included)."""
-    from psycopg.conninfo import conninfo_to_dict
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:
+        from .errors import LedgerError
 
-    info = conninfo_to_dict(url)
+        raise LedgerError(
+            "a postgresql:// ledger needs the PostgreSQL extra: pip install 'commons-ledger[postgres]'"
+        ) from None
+
+    try:
+        info = conninfo_to_dict(url)
+    except Exception as exc:  # psycopg.ProgrammingError: libpq could not parse it
+        from .errors import LedgerError
+
+        raise LedgerError(f"{redact(url)} is not a valid PostgreSQL URL ({exc})") from None
     return {
         "PERSISTENCE_MODULE": POSTGRES_FACTORY,
         "POSTGRES_DBNAME": str(info.get("dbname") or info.get("user") or "postgres"),

@@ -182,6 +182,15 @@ class LedgerUnreadable(LedgerError):
         super().__init__(f"{where} cannot be read as a ledger database ({reason}); restore it from a backup")
 
 
+class StoreUnreachable(LedgerUnreadable):
+    """A PostgreSQL server could not be reached or refused the connection (URL, server, credentials)."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where, self.reason = where, reason
+        message = f"{where} cannot be reached ({reason}); check the URL, the server and the credentials"
+        LedgerError.__init__(self, message)
+
+
 class LedgerExists(LedgerError):
     def __init__(self, where: str) -> None:
         self.where = where

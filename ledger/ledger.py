@@ -31,6 +31,7 @@ from .errors import (
     LedgerExists,
     LedgerNotInitialised,
     LedgerUnreadable,
+    StoreUnreachable,
     ValidationError,
 )
 from .export import ExportResult
@@ -92,6 +93,8 @@ class Ledger(Queries, Proofs):
             # Only creating a ledger runs DDL: a production role may read and append, not alter.
             self._app = LedgerApplication(env={**store_env(self.db), "CREATE_TABLE": "yes" if create else "no"})
         except (sqlite3.DatabaseError, es.PersistenceError) as exc:
+            if is_postgres_url(self.db) and isinstance(exc, (es.OperationalError, es.InterfaceError)):
+                raise StoreUnreachable(redact(self.db), str(exc)) from None
             raise LedgerUnreadable(redact(self.db), str(exc)) from None
         self._recorder = self._app.recorder
         self._planner = Planner(self)

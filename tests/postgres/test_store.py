@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from ledger import Ledger, LedgerExists
+from ledger import Ledger, LedgerExists, StoreUnreachable
 from ledger.cli import cli
 from ledger.demo import run_demo
 from ledger.migrate import migrate
@@ -133,8 +133,11 @@ def test_the_cli_takes_a_postgresql_url_everywhere(postgres_url, tmp_path):
     assert result.exit_code == 1 and result.stderr.count("\n") == 1
 
 
-def test_a_wrong_password_or_host_is_a_clear_error_without_the_password(postgres_server):
+def test_a_missing_database_or_server_is_a_clear_error_without_the_password(postgres_server):
     url = postgres_server.database_url("nosuchdb").replace("ledger@", "ledger:s3cret@")
-    with pytest.raises(Exception) as err:
+    with pytest.raises(StoreUnreachable) as err:
         Ledger(url)
-    assert "s3cret" not in str(err.value) and "cannot be read as a ledger database" in str(err.value)
+    assert "s3cret" not in str(err.value) and str(err.value).startswith("postgresql://ledger:***@127.0.0.1:")
+    assert "check the URL, the server and the credentials" in str(err.value)
+    result = CliRunner().invoke(cli, ["verify", "--db", url])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "s3cret" not in result.stderr

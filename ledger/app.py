@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -60,8 +61,12 @@ def postgres_env(url: str, **extra: Any) -> dict[str, str]:
         from .errors import LedgerError
 
         raise LedgerError(f"{redact(url)} is not a valid PostgreSQL URL ({exc})") from None
+    named = ("dbname", "host", "port", "user", "password")
     return {
         "PERSISTENCE_MODULE": POSTGRES_FACTORY,
+        "LEDGER_PG_CONNINFO": json.dumps({k: v for k, v in info.items() if k not in named}),
+        # Tables live in the connection's default schema; the recorder's SQL names them unqualified.
+        "POSTGRES_SCHEMA": "",
         "POSTGRES_DBNAME": str(info.get("dbname") or info.get("user") or "postgres"),
         "POSTGRES_HOST": str(info.get("host") or "localhost"),
         "POSTGRES_PORT": str(info.get("port") or "5432"),

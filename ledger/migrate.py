@@ -87,17 +87,21 @@ def migrate(source: str, target: str, *, chunk: int = 5000) -> MigrationReport:
             if dst.query("SELECT 1 FROM ledger_chain LIMIT 1") or dst.query("SELECT 1 FROM stored_events LIMIT 1"):
                 raise LedgerExists(redact(target))
             with src._recorder.snapshot() as snap:
-                size = snap.one("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_chain")[0]
+                # What is copied is this snapshot, so the comparison is with it, not the live source.
+                expected = _facts(snap)
+                size = expected["size"]
                 rows = dst.load_tables(_tables(snap, src._recorder.event_id), chunk=chunk)
         finally:
             dst.close_readers()
             app.close()
-        expected = _facts(src, size)
+        expected["root"] = src.root(size).hex() if size else ""  # the first size leaves never change
     with Ledger(target, load_entrypoints=False) as copy:
         report = copy.verify()
         if not report.ok:
             raise MigrationFailed(redact(target), f"verify failed at seq {report.bad_seq}: {report.reason}")
-        found = _facts(copy, size)
+        with copy._recorder.snapshot() as snap:
+            found = _facts(snap)
+        found["root"] = copy.root(size).hex() if size else ""
         for name, want in expected.items():
             if found[name] != want:
                 raise MigrationFailed(redact(target), f"{name} differs: source {want!r}, target {found[name]!r}")
@@ -105,14 +109,17 @@ def migrate(source: str, target: str, *, chunk: int = 5000) -> MigrationReport:
     return MigrationReport(redact(source), redact(target), size, expected["root"], rows, checkpoint)
 
 
-def _facts(ledger: Ledger, size: int) -> dict[str, Any]:
-    latest = ledger.latest_checkpoint()
+def _facts(snap: Any) -> dict[str, Any]:
+    checkpoint = snap.one("SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1")
+    totals = snap.rows(
+        "SELECT unit, SUM(credits_posted - debits_posted), SUM(credits_pending - debits_pending), COUNT(*) "
+        "FROM ledger_balances GROUP BY unit ORDER BY unit"
+    )
     return {
-        "size": ledger.size(),
-        "root": ledger.root(size).hex() if size else "",
-        "checkpoint": (latest.size, latest.note) if latest else None,
-        "unit_totals": ledger.unit_totals(),
-        "requests": ledger._rows("SELECT COUNT(*) FROM ledger_requests")[0][0],
+        "size": snap.one("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_chain")[0],
+        "checkpoint": tuple(checkpoint) if checkpoint else None,
+        "unit_totals": [tuple(r) for r in totals],
+        "requests": snap.one("SELECT COUNT(*) FROM ledger_requests")[0],
     }
 
 

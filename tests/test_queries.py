@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ledger import UnknownAccount, ValidationError
+from ledger import Ledger, UnknownAccount, ValidationError
 
 # Every test here runs on both stores: the same rules, the same errors.
 BACKENDS = ("sqlite", "postgres")
@@ -98,3 +98,14 @@ def test_expire_holds_validates_its_clock(community):
 
     with pytest.raises(ValidationError, match="now: must be a timezone-aware datetime"):
         community.expire_holds(datetime(2030, 1, 1))
+
+
+def test_a_path_with_uri_metacharacters_verifies_and_exports(tmp_path):
+    path = tmp_path / "club #1 ?50%.db"
+    with Ledger(str(path), create=True) as led:
+        led.register_scheme("t", "m", floor=None)
+        led.open_account("a", "t")
+        led.transfer("t:issuer", "a", 3)
+        assert led.verify().ok and led.export(tmp_path / "out", formats=[]).size == led.size()
+    stray = [p.name for p in tmp_path.iterdir() if p.name != "out" and not p.name.startswith(path.name)]
+    assert stray == []  # a raw "file:" URI would have opened (and created) "club " instead

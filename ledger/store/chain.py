@@ -18,7 +18,7 @@ from ledger_audit import GENESIS_PREV, GENESIS_TYPE, body_hash, leaf_hash, make_
 from ledger_audit.chain import TS_FORMAT
 from ledger_audit.rfc6962 import hash_children
 
-from ..errors import LedgerError
+from ..errors import LedgerError, LedgerExists
 
 
 @dataclass(frozen=True)
@@ -65,12 +65,18 @@ class ChainWriter:
         head = cursor.fetchone()
         if head is None:
             seq, prev, last_ts = -1, GENESIS_PREV, ""
-            self.ledger_id = self._genesis_ledger_id(events[0])
+            # Not cached: this transaction may yet roll back (another creator won the race).
+            ledger_id = self._genesis_ledger_id(events[0])
         else:
             seq, prev, last_ts = head[0], bytes(head[1]).hex(), head[2]
+            if any(e.topic == GENESIS_TYPE for e in events):
+                # Two creators raced on an empty database and this one lost: a second genesis
+                # would break an append-only chain for good, so it is refused inside the lock.
+                raise LedgerExists("the database (a genesis is already recorded)")
             if self.ledger_id is None:
                 cursor.execute(self.select_ledger)
                 self.ledger_id = parse_canonical(bytes(cursor.fetchone()[0]))["ledger"]
+            ledger_id = self.ledger_id
         # Timestamps never go backwards, so "as of a time" is well defined even if
         # the wall clock steps back between two writers.
         ts = max(self.clock(), last_ts)
@@ -80,7 +86,7 @@ class ChainWriter:
         for event, nid in zip(events, notification_ids):
             seq += 1
             leaf = make_leaf(
-                ledger=self.ledger_id,
+                ledger=ledger_id,
                 seq=seq,
                 prev=prev,
                 ts=ts,

@@ -26,7 +26,9 @@ with ``?`` placeholders, which ``PgCursor`` adapts. Differences from eventsourci
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import json
 import re
 import threading
 from contextlib import contextmanager
@@ -137,7 +139,7 @@ class PgCursor:
         self._c = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
-        self._c.execute(adapt_sql(sql), params or None)
+        self._c.execute(adapt_sql(sql), tuple(params))
         return self
 
     def executemany(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> None:
@@ -167,23 +169,23 @@ class Snapshot:
         self._n += 1
         cur = self._conn.cursor(name=f"snap{self._n}", row_factory=tuple_row)
         cur.itersize = 2000
-        cur.execute(adapt_sql(sql), params or None)
+        cur.execute(adapt_sql(sql), tuple(params))
         return iter(cur)
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> Optional[tuple]:
         with self._conn.cursor(row_factory=tuple_row) as cur:
-            return cur.execute(adapt_sql(sql), params or None).fetchone()
+            return cur.execute(adapt_sql(sql), tuple(params)).fetchone()
 
     def column_names(self, sql: str) -> list[str]:
         with self._conn.cursor() as cur:
-            cur.execute(adapt_sql(sql))
+            cur.execute(adapt_sql(sql), ())
             return [d.name for d in cur.description or ()]
 
     def dicts(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
         self._n += 1
         cur = self._conn.cursor(name=f"snap{self._n}", row_factory=psycopg.rows.dict_row)
         cur.itersize = 2000
-        cur.execute(adapt_sql(sql), params or None)
+        cur.execute(adapt_sql(sql), tuple(params))
         return iter(cur)
 
 
@@ -230,7 +232,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             self._readers.conn = conn
             self._all_readers.append(conn)
         try:
-            return conn.execute(adapt_sql(sql), params or None).fetchall()
+            return conn.execute(adapt_sql(sql), tuple(params)).fetchall()
         except psycopg.OperationalError as exc:
             raise es.OperationalError(str(exc)) from exc
         except psycopg.Error as exc:
@@ -242,13 +244,21 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
-        conn = self._connect()
+        try:
+            conn = self._connect()
+        except psycopg.Error as exc:
+            raise es.OperationalError(str(exc)) from exc
         try:
             conn.autocommit = False
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             yield Snapshot(conn)
+        except psycopg.OperationalError as exc:
+            raise es.OperationalError(str(exc)) from exc
+        except psycopg.Error as exc:
+            raise es.PersistenceError(str(exc)) from exc
         finally:
-            conn.rollback()
+            with contextlib.suppress(psycopg.Error):  # a dead connection must not mask the first error
+                conn.rollback()
             conn.close()
 
     def insert_checkpoint(self, size: int, root: bytes, note: str, signed_at: str) -> None:
@@ -300,6 +310,10 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         return None  # pragma: no cover - get_connection re-raises
 
     def _take_writer_lock(self, cur: psycopg.Cursor) -> None:
+        # READ COMMITTED whatever the server's default: each statement after the lock must see
+        # every commit made before it was granted (under REPEATABLE READ the snapshot would be
+        # taken by the lock statement itself, before the wait, and the head read stale).
+        cur.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
         cur.execute(f"SET LOCAL lock_timeout = '{int(self.datastore.lock_timeout)}s'")
         cur.execute("SELECT pg_advisory_xact_lock(%s)", (self.WRITER_LOCK,))
 
@@ -332,6 +346,19 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
 
 class ChainedPostgresFactory(PostgresFactory):
-    """Infrastructure factory: ``PERSISTENCE_MODULE=ledger.store.postgres:ChainedPostgresFactory``."""
+    """Infrastructure factory: ``PERSISTENCE_MODULE=ledger.store.postgres:ChainedPostgresFactory``.
+
+    eventsourcing's settings carry only dbname, host, port, user and password; every other
+    libpq parameter of the ledger's URL (``sslmode``, ``sslrootcert``, ``application_name``,
+    ``options``, ...) arrives in ``LEDGER_PG_CONNINFO`` and joins the connection arguments
+    before the pool first connects — dropping ``sslmode=verify-full`` silently would be a
+    downgrade nobody asked for.
+    """
 
     application_recorder_class = ChainedPostgresRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        extra = self.env.get("LEDGER_PG_CONNINFO")
+        if extra:
+            self.datastore.pool.kwargs.update(json.loads(extra))

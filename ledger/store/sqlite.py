@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 from uuid import UUID
 
@@ -99,7 +100,9 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
     @contextmanager
     def snapshot(self) -> Iterator[Snapshot]:
-        conn = sqlite3.connect(f"file:{self.datastore.pool.db_name}?mode=ro", uri=True, isolation_level=None)
+        # as_uri() percent-encodes '#', '?' and '%' in the path, which a raw "file:" URI would misread.
+        uri = Path(self.datastore.pool.db_name).resolve().as_uri() + "?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None)
         try:
             conn.execute("BEGIN")
             yield Snapshot(conn)

@@ -141,3 +141,48 @@ def test_a_missing_database_or_server_is_a_clear_error_without_the_password(post
     assert "check the URL, the server and the credentials" in str(err.value)
     result = CliRunner().invoke(cli, ["verify", "--db", url])
     assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "s3cret" not in result.stderr
+
+
+def test_a_second_genesis_is_refused_inside_the_lock(season):
+    """Two creators racing on one empty database: the loser must not chain a second genesis."""
+    from ledger.domain import Genesis
+
+    before = season.size()
+    with pytest.raises(LedgerExists):  # another id: another stream, so only the chain can refuse it
+        season._app.save(Genesis(ledger_id="pg.example/another", public_key="pg.example/another+00+AA", format=1))
+    assert season.size() == before and season.verify().ok
+
+
+def test_writers_read_the_true_head_whatever_the_servers_default_isolation(postgres_url):
+    import threading
+
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        name = postgres_url.rsplit("/", 1)[1]
+        admin.execute(f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'repeatable read'")
+    with Ledger(postgres_url, create=True) as led:
+        led.register_scheme("t", "m", floor=None)
+        for w in range(4):
+            led.open_account(f"w{w}", "t")
+        errors = []
+
+        def work(w: int) -> None:
+            try:
+                for _ in range(20):
+                    led.transfer("t:issuer", f"w{w}", 1)
+            except Exception as exc:  # collected: the assertion below names it
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == [] and led.verify().ok
+        assert led.unit_totals()["m"]["accounts"] == 5 and led.balance("t:issuer").posted == -80
+
+
+def test_url_parameters_reach_the_connection(postgres_url):
+    with Ledger(postgres_url + "?application_name=ledger-test", create=True) as led:
+        assert led._rows("SELECT current_setting('application_name')")[0][0] == "ledger-test"
+        assert led._rows("SELECT 'a%b', ?", ("x",))[0] == ("a%b", "x")  # a literal % survives
+        assert led._rows("SELECT 'a%b'")[0][0] == "a%b"

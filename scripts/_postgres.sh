@@ -1,7 +1,7 @@
 # Sourced by scripts/test: make sure PostgreSQL server binaries exist, so the suite can start
 # its own throwaway server (ledger/pgserver.py) on loopback. Installs Debian's postgresql
 # package when they are missing and we may (root, or passwordless sudo). The tests themselves
-# fail — never skip — without a server; LEDGER_TESTS_WITHOUT_POSTGRES=1 (refused under CI) opts out.
+# fail — never skip — without a server.
 have_pg_server() {
   [ -n "${LEDGER_PG_BINDIR:-}" ] && [ -x "$LEDGER_PG_BINDIR/initdb" ] && return 0
   compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return 0

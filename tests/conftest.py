@@ -3,8 +3,7 @@
 A test module that sets ``BACKENDS = ("sqlite", "postgres")`` runs each of its tests
 on both stores: ``db_path`` is then a file path or a ``postgresql://`` URL of a new
 database on the session's own server (``ledger.pgserver.TemporaryPostgres``).
-Without a server the PostgreSQL tests fail, never skip, unless a developer says
-``LEDGER_TESTS_WITHOUT_POSTGRES=1`` — which is refused when ``CI`` is set.
+Without a server the PostgreSQL tests fail; they never skip.
 """
 
 from __future__ import annotations
@@ -45,8 +44,6 @@ def postgres_server():
     try:
         server = TemporaryPostgres().start()
     except PostgresUnavailable as exc:
-        if os.environ.get("LEDGER_TESTS_WITHOUT_POSTGRES") and not os.environ.get("CI"):
-            pytest.skip(f"LEDGER_TESTS_WITHOUT_POSTGRES is set: {exc}")
         pytest.fail(f"PostgreSQL tests cannot run: {exc}", pytrace=False)
     yield server
     server.stop()

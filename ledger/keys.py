@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ledger_audit.checkpoint import generate_signer
 
+from .app import is_postgres_url
 from .errors import KeyFileExists
 
 
@@ -17,7 +18,7 @@ def key_path_for(db: str) -> Path:
     else ``<dbname>@<host>.key`` in the working directory (``key_path=`` or ``LEDGER_KEY``
     are the way to keep it somewhere deliberate).
     """
-    if str(db).startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(db):
         explicit = os.environ.get("LEDGER_KEY")
         if explicit:
             return Path(explicit)

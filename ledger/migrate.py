@@ -20,6 +20,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 from .app import LedgerApplication, is_postgres_url, redact, store_env
 from .errors import LedgerError, LedgerExists
 from .ledger import Ledger
+from .queries import SIZE_SQL, UNIT_TOTALS_SQL
 
 #: Every table a ledger keeps, in an order that satisfies no constraint but reads well:
 #: the log first, then the chain, then what is derived from them.
@@ -111,14 +112,10 @@ def migrate(source: str, target: str, *, chunk: int = 5000) -> MigrationReport:
 
 def _facts(snap: Any) -> dict[str, Any]:
     checkpoint = snap.one("SELECT size, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1")
-    totals = snap.rows(
-        "SELECT unit, SUM(credits_posted - debits_posted), SUM(credits_pending - debits_pending), COUNT(*) "
-        "FROM ledger_balances GROUP BY unit ORDER BY unit"
-    )
     return {
-        "size": snap.one("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_chain")[0],
+        "size": snap.one(SIZE_SQL)[0],
         "checkpoint": tuple(checkpoint) if checkpoint else None,
-        "unit_totals": [tuple(r) for r in totals],
+        "unit_totals": [tuple(r) for r in snap.rows(UNIT_TOTALS_SQL)],
         "requests": snap.one("SELECT COUNT(*) FROM ledger_requests")[0],
     }
 

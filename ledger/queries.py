@@ -20,6 +20,14 @@ HOLD_COLUMNS = "hold_id, debit, credit, amount, unit, status, posted, expires_at
 TRANSFER_COLUMNS = "transfer_id, debit, credit, amount, unit, seq, reverses, code, memo, details"
 SCHEME_COLUMNS = "scheme, unit, floor, ceiling, issuer, seq, kind, step"
 
+#: Per unit: the sum of posted and of pending balances, and the number of accounts.
+UNIT_TOTALS_SQL = (
+    "SELECT unit, SUM(credits_posted - debits_posted), SUM(credits_pending - debits_pending), COUNT(*) "
+    "FROM ledger_balances GROUP BY unit ORDER BY unit"
+)
+#: The chain's size: MAX over the primary key is one index probe; COUNT(*) scans every leaf (7 ms at 10^6).
+SIZE_SQL = "SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_chain"
+
 
 def _with_details(row: Sequence[Any]) -> list[Any]:
     """The last column of transfer and hold rows is canonical JSON; give it back as a dict."""
@@ -221,16 +229,12 @@ class Queries:
 
     def unit_totals(self) -> dict[str, dict[str, int]]:
         """Per unit, the sum of posted and of pending balances: both are 0 in a sound ledger."""
-        rows = self._rows(
-            "SELECT unit, SUM(credits_posted - debits_posted), SUM(credits_pending - debits_pending), COUNT(*) "
-            "FROM ledger_balances GROUP BY unit ORDER BY unit"
-        )
+        rows = self._rows(UNIT_TOTALS_SQL)
         return {r[0]: {"posted": r[1], "pending": r[2], "accounts": r[3]} for r in rows}
 
     def size(self) -> int:
         """How many events the chain holds (the next sequence number)."""
-        # MAX over the primary key is one index probe; COUNT(*) scans every leaf (7 ms at 10^6).
-        return self._rows("SELECT COALESCE(MAX(seq), -1) + 1 FROM ledger_chain")[0][0]
+        return self._rows(SIZE_SQL)[0][0]
 
     def verify(self, *, raise_on_error: bool = False) -> VerifyReport:
         """Recompute every leaf hash from the stored rows; report the first bad ``seq``.

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+from .app import is_postgres_url
+
 
 class FakeClock:
     """The ledger's clock, moved by hand: ``Ledger(path, clock=FakeClock())``."""
@@ -32,7 +34,7 @@ def dump(path: str) -> list[str]:
     back a number a rolled-back insert drew, and a gap in notification ids is not a
     change to the ledger (the chain has no gaps; ``verify`` walks both in step).
     """
-    if str(path).startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(path):
         return _dump_postgres(str(path))
     conn = sqlite3.connect(path)
     try:

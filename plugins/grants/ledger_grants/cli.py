@@ -19,6 +19,20 @@ from .statements import fund_statement, fund_statements, funder_statement, grant
 from .tracing import Tracer
 
 
+def expense_options(f: Any) -> Any:
+    """What every expense command takes: its date, its evidence, and the shared options."""
+    for option in reversed((
+        click.option("--date", "day", required=True, help="The expense's date, e.g. 2026-07-01."),
+        click.option("--evidence", required=True, help="A document id or the receipt's SHA-256 (never the file)."),
+        click.option("--transfer-id"),
+        db_option(),
+        output_options,
+        request_id_option,
+    )):
+        f = option(f)
+    return f
+
+
 def _lines(values: tuple[str, ...]) -> dict[str, int]:
     lines = {}
     for value in values:
@@ -86,12 +100,7 @@ def donate(db: str, as_json: bool, donor: str, fund_account: str, amount: int, t
 @click.argument("payee")
 @click.argument("amount", type=int)
 @click.option("--purpose", required=True)
-@click.option("--date", "day", required=True, help="The expense's date, e.g. 2026-07-01.")
-@click.option("--evidence", required=True, help="A document id or the receipt's SHA-256 (never the file).")
-@click.option("--transfer-id")
-@db_option()
-@output_options
-@request_id_option
+@expense_options
 def spend(db: str, as_json: bool, fund_account: str, payee: str, amount: int, **options: Any) -> None:
     """An expense from FUND outside any grant (Grants.spend)."""
     with open_ledger(db) as ledger:
@@ -157,12 +166,7 @@ def disburse(db: str, as_json: bool, grant: str, amount: int, transfer_id: Optio
 @click.argument("payee")
 @click.argument("amount", type=int)
 @click.option("--line", required=True, help="The budget line.")
-@click.option("--date", "day", required=True, help="The expense's date, e.g. 2026-07-01.")
-@click.option("--evidence", required=True, help="A document id or the receipt's SHA-256 (never the file).")
-@click.option("--transfer-id")
-@db_option()
-@output_options
-@request_id_option
+@expense_options
 def expense(db: str, as_json: bool, grant: str, payee: str, amount: int, **options: Any) -> None:
     """Record an expense of GRANT paid to PAYEE (Grants.expense)."""
     with open_ledger(db) as ledger:

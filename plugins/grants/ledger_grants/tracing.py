@@ -152,17 +152,23 @@ class Tracer:
         if pool is None:
             raise NotTraceable(transfer_id, f"its receiver {t.credit!r} is not a fund or a conduit")
         self._live(t, pool)
-        uses: dict[str, list[Any]] = {}
-        unspent: dict[str, int] = {}
-        for kind, ref, amount, via in self._forward(t, 0, t.amount, [], 0):
-            if kind == "unspent":
-                unspent[ref] = unspent.get(ref, 0) + amount
+        shares, unspent = self._collect(self._forward(t, 0, t.amount, [], 0), "unspent")
+        return DonationTrace(t.transfer_id, t.debit, t.credit, t.amount, shares, unspent)
+
+    @staticmethod
+    def _collect(walk: Iterator[tuple[Any, ...]], leftover: str) -> tuple[list[Share], dict[str, int]]:
+        """One share per transfer reached (in chain order), and the leftover amounts by account."""
+        reached: dict[str, list[Any]] = {}
+        left: dict[str, int] = {}
+        for kind, ref, amount, via in walk:
+            if kind == leftover:
+                left[ref] = left.get(ref, 0) + amount
             else:
-                entry = uses.setdefault(ref.transfer_id, [ref, 0, via])
+                entry = reached.setdefault(ref.transfer_id, [ref, 0, via])
                 entry[1] += amount
         shares = [Share(r.transfer_id, r.debit, r.credit, n, r.code, r.details, via)
-                  for r, n, via in sorted(uses.values(), key=lambda e: e[0].seq)]
-        return DonationTrace(t.transfer_id, t.debit, t.credit, t.amount, shares, unspent)
+                  for r, n, via in sorted(reached.values(), key=lambda e: e[0].seq)]
+        return shares, left
 
     def _forward(self, t: TransferResult, lo: int, hi: int, via: list[str], depth: int) -> Iterator[tuple[Any, ...]]:
         pool = self.pool(t.credit)
@@ -190,17 +196,8 @@ class Tracer:
         if pool is None:
             raise NotTraceable(transfer_id, f"its payer {t.debit!r} is not a fund or a conduit")
         self._live(t, pool)
-        sources: dict[str, list[Any]] = {}
-        unfunded = 0
-        for kind, ref, amount, via in self._backward(t, 0, t.amount, [], 0):
-            if kind == "unfunded":
-                unfunded += amount
-            else:
-                entry = sources.setdefault(ref.transfer_id, [ref, 0, via])
-                entry[1] += amount
-        shares = [Share(r.transfer_id, r.debit, r.credit, n, r.code, r.details, via)
-                  for r, n, via in sorted(sources.values(), key=lambda e: e[0].seq)]
-        return ExpenseTrace(t.transfer_id, t.debit, t.credit, t.amount, shares, unfunded)
+        shares, unfunded = self._collect(self._backward(t, 0, t.amount, [], 0), "unfunded")
+        return ExpenseTrace(t.transfer_id, t.debit, t.credit, t.amount, shares, sum(unfunded.values()))
 
     def _backward(self, t: TransferResult, lo: int, hi: int, via: list[str], depth: int) -> Iterator[tuple[Any, ...]]:
         pool = self.pool(t.debit)

@@ -98,6 +98,8 @@ class Ledger(Queries, Proofs):
             raise LedgerUnreadable(redact(self.db), str(exc)) from None
         self._recorder = self._app.recorder
         self._planner = Planner(self)
+        #: ``ledger_accounts`` rows already read, by account (see ``Movements._pair``).
+        self._account_rows: dict[str, tuple] = {}
         try:
             self._open_or_create(create, ledger_id)
         except (sqlite3.DatabaseError, es.PersistenceError) as exc:
@@ -370,6 +372,8 @@ class Ledger(Queries, Proofs):
                 return replay
             except CanonicalFormError as exc:
                 raise ValidationError(command, {exc.path: [exc.rule]}) from None
+            for account, *_ in ws.account_updates:
+                self._account_rows.pop(account, None)  # closed now, perhaps: read it afresh
             if self.plugins.has("ledger_after_commit"):
                 call = Command(command, {k: v for k, v in args.items()})
                 self.plugins.notify("ledger_after_commit", ledger=self, command=call, result=ws.result)

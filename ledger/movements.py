@@ -52,14 +52,23 @@ class Movements:
         The closed flag is checked again inside the write transaction, so a close racing
         this command cannot slip through. Rows read for a ``plan`` are kept in it: no item
         of a batch opens or closes an account, so a batch reads each account once.
+
+        Rows are also remembered across commands (``Ledger._account_rows``): an account is
+        never deleted, and its unit and scheme never change. Only ``closed`` can change, once,
+        and for good: a close committed through this ledger drops the row, and one committed
+        by another process is caught by that in-transaction check (``AccountClosed`` all the same).
         """
         found = plan.accounts if plan is not None else {}
-        missing = [account for account in (debit, credit) if account not in found]
-        if missing:
+        known = self.ledger._account_rows
+        for account in (debit, credit):
+            if account not in found and account in known:
+                found[account] = known[account]
+        if debit not in found or credit not in found:
             rows = self.ledger._rows(
                 "SELECT account, unit, closed, scheme FROM ledger_accounts WHERE account IN (?, ?)", (debit, credit)
             )
-            found.update((r[0], r) for r in rows)
+            found.update((r[0], tuple(r)) for r in rows)
+            known.update((r[0], tuple(r)) for r in rows)
         for account in (debit, credit):
             if account not in found:
                 raise UnknownAccount(account)

@@ -109,3 +109,37 @@ def test_a_path_with_uri_metacharacters_verifies_and_exports(tmp_path):
         assert led.verify().ok and led.export(tmp_path / "out", formats=[]).size == led.size()
     stray = [p.name for p in tmp_path.iterdir() if p.name != "out" and not p.name.startswith(path.name)]
     assert stray == []  # a raw "file:" URI would have opened (and created) "club " instead
+
+
+def test_seq_at_a_time_agrees_with_scanning_every_leaf(community):
+    """seq_at searches the monotone leaf times; the answer is the scan's, repeats and gaps included."""
+    stamps = ["2027-01-01T00:00:00.000001Z"] * 3 + ["2027-01-01T00:00:00.000002Z", "2027-01-01T00:00:05.000000Z"] * 2
+    stamps += [f"2027-01-02T00:00:{s:02d}.000000Z" for s in range(0, 60, 7)]
+    feed = iter(stamps)
+    community._recorder.chain.clock = lambda: next(feed)
+    for _ in stamps:
+        community.transfer("time:issuer", "alice", 1)
+    leaf_times = [r[0] for r in community._rows("SELECT ts FROM ledger_chain ORDER BY seq")]
+    assert leaf_times == sorted(leaf_times)
+    probes = set(leaf_times) | {"2000-01-01T00:00:00.000000Z", "2027-01-01T00:00:00.000000Z", "2027-01-01T00:00:03.000000Z"}
+    probes |= {"2099-01-01T00:00:00.000000Z", "2027-01-02T00:00:20.500000Z"}
+    for ts in sorted(probes):
+        expected = max((seq for seq, t in enumerate(leaf_times) if t <= ts), default=-1)
+        when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+        assert community.seq_at(when) == expected, ts
+
+
+def test_transfers_of_one_account_are_those_naming_it_on_either_side(community):
+    pairs = [("time:issuer", "alice"), ("alice", "bob"), ("bob", "carol"), ("carol", "alice"), ("time:issuer", "bob")]
+    for i in range(25):
+        debit, credit = pairs[i % len(pairs)]
+        community.transfer(debit, credit, 1 + i % 3, code=f"c{i % 2}")
+    everything = community.transfers(limit=1000)
+    for account in ("alice", "bob", "carol", "time:issuer", "dave"):
+        for after, until, limit in ((None, None, 1000), (10, None, 4), (5, 30, 1000), (None, 20, 3)):
+            window = [t for t in everything if (after is None or t.seq > after) and (until is None or t.seq <= until)]
+            mine = [t for t in window if account in (t.debit, t.credit)]
+            got = community.transfers(account=account, after=after, until=until, limit=limit)
+            assert got == mine[:limit]
+            coded = community.transfers(account=account, code="c1", after=after, until=until)
+            assert coded == [t for t in mine if t.code == "c1"]

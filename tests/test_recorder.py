@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from datetime import UTC, datetime
 
 import pytest
 from ledger_audit import GENESIS_PREV, CanonicalFormError, leaf_hash, parse_canonical
@@ -96,3 +97,53 @@ def test_an_existing_key_file_is_never_overwritten(tmp_path):
         "Move it away or pass another key path"
     )
     assert (tmp_path / "k.db.key").read_text() == "someone else's key\n"
+
+
+# The read-model layout of files written before 0.2: transfers keyed by id with four indexes,
+# postings with a rowid, a ts index on the chain. Same columns in the same order as today's.
+FIRST_LAYOUT = [
+    """CREATE TABLE ledger_chain (seq INTEGER PRIMARY KEY, notification_id INTEGER NOT NULL UNIQUE,
+        ts TEXT NOT NULL, leaf BLOB NOT NULL, hash BLOB NOT NULL)""",
+    "CREATE INDEX ledger_chain_ts ON ledger_chain (ts)",
+    """CREATE TABLE ledger_postings (account TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL,
+        ref TEXT NOT NULL, counterparty TEXT NOT NULL, memo TEXT NOT NULL, posted INTEGER NOT NULL,
+        pending INTEGER NOT NULL, debits_posted INTEGER NOT NULL, credits_posted INTEGER NOT NULL,
+        debits_pending INTEGER NOT NULL, credits_pending INTEGER NOT NULL, PRIMARY KEY (account, seq))""",
+    """CREATE TABLE ledger_transfers (transfer_id TEXT PRIMARY KEY, debit TEXT NOT NULL, credit TEXT NOT NULL,
+        amount INTEGER NOT NULL, unit TEXT NOT NULL, code TEXT NOT NULL, memo TEXT NOT NULL,
+        details TEXT NOT NULL, reverses TEXT, seq INTEGER NOT NULL)""",
+    "CREATE INDEX ledger_transfers_debit ON ledger_transfers (debit, seq)",
+    "CREATE INDEX ledger_transfers_credit ON ledger_transfers (credit, seq)",
+    "CREATE INDEX ledger_transfers_seq ON ledger_transfers (seq)",
+]
+
+
+def test_files_in_the_first_layout_keep_working(tmp_path):
+    """New files get fewer B-trees per transfer (docs/performance.md); older files keep theirs and work."""
+    old, new = str(tmp_path / "old.db"), str(tmp_path / "new.db")
+    with sqlite3.connect(old) as conn:
+        for statement in FIRST_LAYOUT:
+            conn.execute(statement)
+    results = []
+    for path in (old, new):
+        with Ledger(path, create=True, ledger_id="test.commons-ledger.local/layout") as led:
+            led.register_scheme("time", "minutes", floor=-600)
+            for name in ("alice", "bob", "carol"):
+                led.open_account(name, "time")
+            first = led.transfer("alice", "bob", 30, transfer_id="t1")
+            led.transfer("bob", "carol", 10)
+            led.reverse("t1", reason="wrong member")
+            assert led.verify().ok
+            results.append(
+                (
+                    [(t.debit, t.credit, t.amount, t.seq) for t in led.transfers(account="bob")],
+                    [(e.seq, e.posted) for e in led.history("bob").entries],
+                    led.balance("bob", as_of=first.seq).posted,
+                    led.seq_at(datetime.now(UTC)),
+                    led.transfer_info("t1:reversal").reverses,
+                )
+            )
+    assert results[0] == results[1]
+    with sqlite3.connect(old) as conn:
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"ledger_chain_ts", "ledger_transfers_debit"} <= indexes  # the old layout was kept, not rebuilt

@@ -30,7 +30,6 @@ SCHEMA = [
         ts TEXT NOT NULL,
         leaf BLOB NOT NULL,
         hash BLOB NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS ledger_chain_ts ON ledger_chain (ts)",
     """CREATE TABLE IF NOT EXISTS ledger_tree (
         level INTEGER NOT NULL,
         idx INTEGER NOT NULL,
@@ -89,9 +88,9 @@ SCHEMA = [
         credits_posted INTEGER NOT NULL,
         debits_pending INTEGER NOT NULL,
         credits_pending INTEGER NOT NULL,
-        PRIMARY KEY (account, seq))""",
+        PRIMARY KEY (account, seq)) WITHOUT ROWID""",
     """CREATE TABLE IF NOT EXISTS ledger_transfers (
-        transfer_id TEXT PRIMARY KEY,
+        transfer_id TEXT NOT NULL UNIQUE,
         debit TEXT NOT NULL,
         credit TEXT NOT NULL,
         amount INTEGER NOT NULL,
@@ -100,10 +99,7 @@ SCHEMA = [
         memo TEXT NOT NULL,
         details TEXT NOT NULL,
         reverses TEXT,
-        seq INTEGER NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS ledger_transfers_debit ON ledger_transfers (debit, seq)",
-    "CREATE INDEX IF NOT EXISTS ledger_transfers_credit ON ledger_transfers (credit, seq)",
-    "CREATE INDEX IF NOT EXISTS ledger_transfers_seq ON ledger_transfers (seq)",
+        seq INTEGER PRIMARY KEY)""",
     """CREATE TABLE IF NOT EXISTS ledger_holds (
         hold_id TEXT PRIMARY KEY,
         debit TEXT NOT NULL,

@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any
 
-from eventsourcing.application import Application
-from eventsourcing.persistence import Transcoder
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import Recording, Transcoder
 
 from .store.transcoder import CanonicalJSONTranscoder
 
@@ -32,6 +32,24 @@ class LedgerApplication(Application):
 
     def construct_transcoder(self) -> Transcoder:
         return CanonicalJSONTranscoder()
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording]:
+        """``Application.save`` for the ledger's own aggregates, as the library does it.
+
+        The library's ``ProcessingEvent.collect_events`` tells aggregates from events with
+        two runtime-``Protocol`` ``isinstance`` checks per object, which Python 3.11
+        recomputes from the protocol's members every time: ~10 % of a batch of transfers.
+        The ledger only ever saves aggregates, so it collects their events directly.
+        """
+        processing_event: ProcessingEvent = ProcessingEvent()
+        for aggregate in objs:
+            processing_event.events.extend(aggregate.collect_events())
+            processing_event.aggregates[aggregate.id] = aggregate
+        processing_event.saved_kwargs.update(kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        return recordings
 
 
 def sqlite_env(path: str, **extra: Any) -> dict[str, str]:

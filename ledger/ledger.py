@@ -40,7 +40,7 @@ from .keys import create_key_file, key_path_for
 from .plan import StaleRead
 from .plugins import Command, Exporter, PluginHost
 from .proofs import Proofs
-from .queries import Queries
+from .queries import DECISION_READS, Queries
 from .results import AccountInfo, FactResult, HoldResult, Record, SchemeInfo, TransferResult
 from .store.chain import TS_FORMAT
 from .store.writeset import RequestIdTaken, RequestRecord, WriteSet
@@ -347,10 +347,13 @@ class Ledger(Queries, Proofs):
             if replay is not None:
                 return replay
         for _ in range(MAX_ATTEMPTS):
+            reads = DECISION_READS.set({})
             try:
                 aggregates, ws = decide()
             except StaleRead:
                 continue  # a fact series moved between a plugin's read and our load: decide again
+            finally:
+                DECISION_READS.reset(reads)
             if not aggregates:
                 return ws.finish({}) if ws.finish else {}
             if request_id is not None:

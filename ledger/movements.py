@@ -108,7 +108,11 @@ class Movements:
             "SELECT 1 FROM ledger_transfers WHERE transfer_id = ?", (tid,)
         ):
             raise (AlreadyReversed(reverses) if reverses else IdExists("transfer", tid))
-        transfer = Transfer(**fields, request_id=args.get("request_id"), reverses=reverses)
+        # The event class named directly: the aggregate metaclass's call would first map
+        # positional arguments and filter keywords by signature, a third of creating one.
+        transfer = Transfer._create(
+            Transfer.Created, id=Transfer.create_id(tid), **fields, request_id=args.get("request_id"), reverses=reverses
+        )
         k = plan.add(transfer)
         if args.get("personal"):
             plan.ws.personal.append(k)

@@ -121,6 +121,7 @@ class PluginHost:
 
     def __init__(self, plugins: Iterable[Any] = (), *, load_entrypoints: bool = True) -> None:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
+        self._impl_cache: dict[str, list[Any]] = {}
         self.pm.add_hookspecs(hookspecs)
         if load_entrypoints:
             try:
@@ -156,10 +157,18 @@ class PluginHost:
                 found[ident], owners[ident] = item, name
         return found
 
+    def _impls(self, hook: str) -> list[Any]:
+        # Plugins are registered only while the host is built, so each hook's implementations
+        # are looked up once: the gate runs for every command and every batch item.
+        impls = self._impl_cache.get(hook)
+        if impls is None:
+            impls = self._impl_cache[hook] = getattr(self.pm.hook, hook).get_hookimpls()
+        return impls
+
     def call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook``; return ``(plugin name, result)`` pairs."""
         results = []
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+        for impl in self._impls(hook):
             try:
                 result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except RuleViolation as veto:
@@ -171,11 +180,11 @@ class PluginHost:
         return results
 
     def has(self, hook: str) -> bool:
-        return bool(getattr(self.pm.hook, hook).get_hookimpls())
+        return bool(self._impls(hook))
 
     def notify(self, hook: str, **kwargs: Any) -> None:
         """Call every implementation; log (never raise) what fails. For after-commit hooks."""
-        for impl in getattr(self.pm.hook, hook).get_hookimpls():
+        for impl in self._impls(hook):
             try:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from functools import cache
 from typing import Any, Optional
 
 
@@ -12,8 +13,14 @@ class Record:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Any:
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        names = _field_names(cls)
         return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@cache
+def _field_names(cls: type) -> frozenset[str]:
+    # Looked up once per class: a batch turns a thousand result dicts into records.
+    return frozenset(f.name for f in fields(cls))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -79,3 +79,46 @@ def test_canonical_fast_path_gives_the_full_walks_bytes_or_error(value):
             raise AssertionError("the fast path accepted what the full walk refuses")
         return
     assert canonical_bytes(value, default=str) == expected
+
+
+leaf_strings = st.one_of(
+    st.sampled_from(["", "commons.example/ledger", "ledger.transfer.recorded.v1", "2026-11-23T12:00:00.000001Z"]),
+    st.just("ab" * 32),
+    st.text(max_size=12),
+    st.text(alphabet=st.sampled_from('a"\\\x00\x1f\x7f\u2028é\ud800'), max_size=4),
+)
+leaf_ints = st.one_of(st.integers(min_value=-2, max_value=2**53 + 2), st.booleans(), st.sampled_from([2**53 - 1, 2**53]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    strings=st.lists(leaf_strings, min_size=6, max_size=6),
+    seq=leaf_ints,
+    version=leaf_ints,
+)
+def test_the_writers_leaf_template_gives_make_leafs_bytes_or_error(strings, seq, version):
+    from ledger_audit import make_leaf
+
+    from ledger.store.chain import leaf_bytes
+
+    ledger, prev, ts, etype, stream, body = strings
+    args = dict(ledger=ledger, seq=seq, prev=prev, ts=ts, type=etype, stream=stream, version=version, body_hash=body)
+    try:
+        expected = make_leaf(**args)
+    except CanonicalFormError as exc:
+        with pytest.raises(CanonicalFormError) as got:
+            leaf_bytes(ledger, seq, prev, ts, etype, stream, version, body)
+        assert (got.value.path, got.value.rule) == (exc.path, exc.rule)
+        return
+    assert leaf_bytes(ledger, seq, prev, ts, etype, stream, version, body) == expected
+
+
+def test_the_writers_leaf_template_is_taken_for_a_plain_leaf(monkeypatch):
+    from ledger.store import chain
+
+    monkeypatch.setattr(chain, "make_leaf", None)  # the template alone must produce it
+    leaf = chain.leaf_bytes("a.example/l", 3, "ab" * 32, "2026-11-23T12:00:00.000001Z", "t.v1", "s", 1, "cd" * 32)
+    assert leaf == canonical_bytes(
+        {"v": 1, "ledger": "a.example/l", "seq": 3, "prev": "ab" * 32, "ts": "2026-11-23T12:00:00.000001Z",
+         "type": "t.v1", "stream": "s", "version": 1, "body_hash": "cd" * 32}
+    )

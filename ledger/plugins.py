@@ -82,7 +82,12 @@ class Command:
 
     def kinds(self) -> set[str]:
         """The scheme kinds this command touches: test ``"time_bank" in command.kinds()``."""
-        return {s.kind for s in self.schemes.values()}
+        # Every plugin asks, for every command: computed once (a fresh copy each call, as before).
+        found = self.__dict__.get("_kinds")
+        if found is None:
+            found = frozenset(s.kind for s in self.schemes.values())
+            object.__setattr__(self, "_kinds", found)
+        return set(found)
 
 
 class TransactionView:
@@ -170,7 +175,8 @@ class PluginHost:
         results = []
         for impl in self._impls(hook):
             try:
-                result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                # Positionally, in the implementation's own argument order, as pluggy calls it.
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
             except RuleViolation as veto:
                 veto.plugin = veto.plugin or impl.plugin_name
                 raise

@@ -8,9 +8,8 @@ under it and two writers can never fork the chain.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, NamedTuple, Optional, Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -22,9 +21,8 @@ from ledger_audit.rfc6962 import hash_children
 from ..errors import LedgerError, LedgerExists
 
 
-@dataclass(frozen=True)
-class ChainedRow:
-    """What one stored event became in the chain."""
+class ChainedRow(NamedTuple):
+    """What one stored event became in the chain (a tuple: one is made per event written)."""
 
     seq: int
     ts: str

@@ -74,8 +74,11 @@ def ledger_validate_command(ledger: Ledger, command: Command) -> None:
     Called for every command, and for every item of a batch, after input validation and
     after the core's own checks (accounts exist, units match), before any event exists.
     Runs outside the write transaction and sees the ledger as of the last commit: read
-    it with the ``Ledger`` query methods. Limits that depend on balances belong in
-    ``ledger_check_transaction``, which cannot race another writer.
+    it with the ``Ledger`` query methods. While one command (or one batch) is decided,
+    ``ledger.fact(type, subject)`` reads each series once and gives every later call the
+    same answer, so checking each of 1,000 items against one fund costs one read. Limits
+    that depend on balances belong in ``ledger_check_transaction``, which cannot race
+    another writer.
 
     Look at ``command.name``, ``command.args`` and ``command.schemes`` (the scheme of
     every account involved, with its ``kind``) and ignore commands that are not yours.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,14 @@ class StaleRead(Exception):
 
 
 def new_id() -> str:
-    return uuid.uuid4().hex
+    """A random version-4 UUID as 32 hex digits (``uuid.uuid4().hex``, without building a UUID)."""
+    bits = int.from_bytes(os.urandom(16), "big")
+    return f"{bits & _UUID4_CLEAR | _UUID4_SET:032x}"
+
+
+# The version nibble (4) and the RFC 4122 variant bits (10), as uuid.UUID(version=4) sets them.
+_UUID4_CLEAR = ~((0xF000 << 64) | (0xC000 << 48))
+_UUID4_SET = (0x4000 << 64) | (0x8000 << 48)
 
 
 def key(aggregate: Any) -> EventKey:
@@ -29,6 +36,8 @@ def key(aggregate: Any) -> EventKey:
 
 
 def as_json(data: dict[str, Any]) -> str:
+    if not data:
+        return "{}"  # most movements carry no details
     return canonical_bytes(data).decode("utf-8")
 
 

@@ -80,14 +80,14 @@ class Command:
     schemes: Mapping[str, SchemeInfo] = field(default_factory=dict)
     added_by: Optional[str] = None
 
-    def kinds(self) -> set[str]:
+    def kinds(self) -> frozenset[str]:
         """The scheme kinds this command touches: test ``"time_bank" in command.kinds()``."""
-        # Every plugin asks, for every command: computed once (a fresh copy each call, as before).
+        # Every plugin asks, for every command and batch item: computed once.
         found = self.__dict__.get("_kinds")
         if found is None:
             found = frozenset(s.kind for s in self.schemes.values())
             object.__setattr__(self, "_kinds", found)
-        return set(found)
+        return found
 
 
 class TransactionView:

@@ -122,3 +122,13 @@ def test_the_writers_leaf_template_is_taken_for_a_plain_leaf(monkeypatch):
         {"v": 1, "ledger": "a.example/l", "seq": 3, "prev": "ab" * 32, "ts": "2026-11-23T12:00:00.000001Z",
          "type": "t.v1", "stream": "s", "version": 1, "body_hash": "cd" * 32}
     )
+
+
+def test_new_ids_are_uuid4_hex_like_uuid4_hex():
+    from ledger.plan import new_id
+
+    ids = [new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.hex, parsed.version, parsed.variant) == (text, 4, uuid.RFC_4122)

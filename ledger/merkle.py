@@ -1,20 +1,67 @@
 """Roots and proofs over the ledger's stored Merkle nodes (RFC 6962 / RFC 9162 §2.1).
 
-The chained recorder stores the root of every complete aligned subtree as leaves are
-appended (``ledger_tree``; level 0 is ``ledger_chain.hash``). Any range the RFC's
-recursion visits is either such a subtree (one read) or splits into O(log n) of them,
-so a root or a proof at any size costs O(log n) reads and no replay.
+The chained recorder stores the root of every complete aligned subtree of ``BLOCK``
+leaves or more as leaves are appended (``ledger_tree``); level 0 is ``ledger_chain.hash``,
+and a node between them is folded from at most ``BLOCK`` leaf hashes read in one query.
+Any range the RFC's recursion visits is either such a subtree or splits into O(log n) of
+them, so a root or a proof at any size costs O(log n) reads and no replay.
+
+Files written before nodes below ``STORED_LEVEL`` were left out hold them too; they are
+simply not read.
 """
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable, Sequence
 
 from ledger_audit.rfc6962 import EMPTY_ROOT, hash_children
 
 from .errors import ValidationError
 
 Reader = Callable[[int, int], bytes]
+
+#: The lowest level kept in ``ledger_tree``: subtrees of ``BLOCK`` = 32 leaves and up.
+STORED_LEVEL = 5
+BLOCK = 1 << STORED_LEVEL
+
+
+def subtree_root(hashes: Sequence[bytes]) -> bytes:
+    """MTH of an aligned subtree given its leaf hashes (a power of two of them)."""
+    level = list(hashes)
+    while len(level) > 1:
+        level = [hash_children(level[i], level[i + 1]) for i in range(0, len(level), 2)]
+    return level[0]
+
+
+class NodeReader:
+    """``node(level, idx)`` for ``MerkleView`` from SQL reads: leaves, stored nodes, folded blocks.
+
+    ``rows(sql, params)`` runs one read. The leaf hashes of a block are read once per
+    reader, so a proof folds its low levels from one query.
+    """
+
+    def __init__(self, rows: Callable[[str, Sequence[Any]], list[Any]]) -> None:
+        self.rows = rows
+        self._blocks: dict[int, list[bytes]] = {}
+
+    def __call__(self, level: int, idx: int) -> bytes:
+        if level >= STORED_LEVEL:
+            found = self.rows("SELECT hash FROM ledger_tree WHERE level = ? AND idx = ?", (level, idx))
+            return bytes(found[0][0])
+        first = idx << level
+        block = first >> STORED_LEVEL
+        leaves = self._blocks.get(block)
+        if leaves is None or len(leaves) < (first - (block << STORED_LEVEL)) + (1 << level):
+            start = block << STORED_LEVEL
+            leaves = [
+                bytes(r[0])
+                for r in self.rows(
+                    "SELECT hash FROM ledger_chain WHERE seq >= ? AND seq < ? ORDER BY seq", (start, start + BLOCK)
+                )
+            ]
+            self._blocks[block] = leaves
+        offset = first - (block << STORED_LEVEL)
+        return subtree_root(leaves[offset : offset + (1 << level)])
 
 
 def _split(n: int) -> int:

@@ -13,7 +13,7 @@ from . import schemas
 from .checkpoints import SignedCheckpoint, Signer
 from .domain import Genesis
 from .errors import ValidationError
-from .merkle import MerkleView
+from .merkle import MerkleView, NodeReader
 from .store.chain import TS_FORMAT
 from .store.writeset import WriteSet
 
@@ -33,14 +33,7 @@ class Proofs:
 
     def _merkle(self, size: Optional[int] = None) -> MerkleView:
         current = self.size()  # type: ignore[attr-defined]
-        rows = self._rows  # type: ignore[attr-defined]
-
-        def node(level: int, idx: int) -> bytes:
-            if level == 0:
-                return bytes(rows("SELECT hash FROM ledger_chain WHERE seq = ?", (idx,))[0][0])
-            return bytes(rows("SELECT hash FROM ledger_tree WHERE level = ? AND idx = ?", (level, idx))[0][0])
-
-        return MerkleView(node, current)
+        return MerkleView(NodeReader(self._rows), current)  # type: ignore[attr-defined]
 
     def root(self, size: Optional[int] = None) -> bytes:
         """The RFC 6962 Merkle root of the first ``size`` events (default: all of them)."""

@@ -146,3 +146,23 @@ def test_a_receipt_proves_inclusion_under_a_signed_checkpoint(small):
     proof = [base64.b64decode(h) for h in receipt["inclusion"]]
     rfc6962.verify_inclusion(leaf_hash(receipt["leaf"].encode()), 5, cp.size, proof, cp.root)
     assert receipt["size"] == cp.size == small.size()
+
+
+def test_roots_and_proofs_at_every_size_across_stored_and_folded_levels(small):
+    """Nodes below 32 leaves are folded from leaf hashes, larger ones read: every size agrees with RFC 6962."""
+    for n in (1, 1, 29, 2, 3, 40, 1, 33, 1):  # blocks completed alone, inside, and across batches
+        grow(small, [n])
+    for _ in range(4):
+        small.transfer("t:issuer", "a", 1)  # single commands complete no block or one
+    hashes = leaf_hashes(small)
+    n = len(hashes)
+    stored = small._rows("SELECT level, idx FROM ledger_tree ORDER BY level, idx")
+    # Only subtrees of 32 leaves and up are kept: levels 5 (every block) and 6 (each pair of blocks).
+    assert [tuple(r) for r in stored] == [(5, i) for i in range(n // 32)] + [(6, i) for i in range(n // 64)]
+    for size in range(1, n + 1):
+        root = small.root(size)
+        assert root == rfc6962.root_from_leaf_hashes(hashes[:size]), size
+        for seq in {0, size // 2, size - 1, 31 % size, 32 % size}:
+            rfc6962.verify_inclusion(hashes[seq], seq, size, small.inclusion_proof(seq, size), root)
+        for old in {1, size // 3 or 1, size - 1 or 1, 32 if size >= 32 else size}:
+            rfc6962.verify_consistency(old, size, small.consistency_proof(old, size), small.root(old), root)

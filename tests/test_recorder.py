@@ -38,12 +38,16 @@ def test_every_event_has_a_leaf_linked_to_the_previous_one(community, db_path):
     assert genesis["public_key"].startswith("test.commons-ledger.local/unit+")
 
 
-@pytest.mark.parametrize("table", ["stored_events", "ledger_chain", "ledger_requests"])
+@pytest.mark.parametrize("table", ["stored_events", "ledger_chain", "ledger_requests", "ledger_tree", "ledger_checkpoints"])
 @pytest.mark.parametrize("verb", ["UPDATE", "DELETE"])
 def test_the_database_refuses_to_change_history(community, db_path, table, verb):
     community.transfer("time:issuer", "alice", 5, request_id="r")
+    community.batch([{"type": "transfer", "debit": "time:issuer", "credit": "bob", "amount": 1}] * 32)
+    community.checkpoint()
     conn = sqlite3.connect(db_path)
-    column = {"stored_events": "topic", "ledger_chain": "ts", "ledger_requests": "command"}[table]
+    assert conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0] > 0  # a row for the trigger to refuse
+    column = {"stored_events": "topic", "ledger_chain": "ts", "ledger_requests": "command", "ledger_tree": "hash",
+              "ledger_checkpoints": "note"}[table]
     sql = f"UPDATE {table} SET {column} = 'x'" if verb == "UPDATE" else f"DELETE FROM {table}"
     with pytest.raises(sqlite3.IntegrityError) as err:
         conn.execute(sql)

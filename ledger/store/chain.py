@@ -19,6 +19,7 @@ from ledger_audit.chain import TS_FORMAT
 from ledger_audit.rfc6962 import hash_children
 
 from ..errors import LedgerError, LedgerExists
+from ..merkle import BLOCK, STORED_LEVEL, subtree_root
 
 
 class ChainedRow(NamedTuple):
@@ -88,6 +89,7 @@ class ChainWriter:
     insert_leaf = "INSERT INTO ledger_chain (seq, notification_id, ts, leaf, hash) VALUES (?, ?, ?, ?, ?)"
     select_node = "SELECT hash FROM ledger_tree WHERE level = ? AND idx = ?"
     insert_node = "INSERT INTO ledger_tree (level, idx, hash) VALUES (?, ?, ?)"
+    select_leaves = "SELECT hash FROM ledger_chain WHERE seq >= ? AND seq < ? ORDER BY seq"
 
     def __init__(self, clock: Callable[[], str] = utc_now_ts) -> None:
         self.clock = clock
@@ -115,7 +117,8 @@ class ChainWriter:
         ts = max(self.clock(), last_ts)
         rows = []
         params = []
-        nodes: dict[tuple[int, int], bytes] = {}
+        first = seq + 1
+        digests = []
         for event, nid in zip(events, notification_ids):
             seq += 1
             leaf = leaf_bytes(
@@ -129,34 +132,44 @@ class ChainWriter:
                 body_hash(event.state),
             )
             digest = leaf_hash(leaf)
-            self._grow_tree(cursor, seq, digest, bytes.fromhex(prev), nodes)
+            digests.append(digest)
             prev = digest.hex()
             rows.append(ChainedRow(seq, ts, event.originator_id, event.originator_version, event.topic, leaf, digest))
             params.append((seq, nid, ts, leaf, digest))
         cursor.executemany(self.insert_leaf, params)
-        if nodes:  # an even seq completes no subtree: skip the empty statement
-            cursor.executemany(self.insert_node, [(level, idx, h) for (level, idx), h in nodes.items()])
+        self._grow_tree(cursor, first, digests)
         return rows
 
-    def _grow_tree(self, cursor: Any, seq: int, digest: bytes, left_leaf: bytes, nodes: dict) -> None:
-        """Store the root of every complete aligned subtree that leaf ``seq`` completes.
+    def _grow_tree(self, cursor: Any, first: int, digests: list[bytes]) -> None:
+        """Store the root of every complete aligned subtree of ``BLOCK`` leaves or more that
+        the leaves ``first, first + 1, ...`` (hashes ``digests``) complete.
 
-        Level 0 is the leaf hashes (kept in ``ledger_chain``); a node at level L, index i
-        is MTH of leaves [i * 2^L, (i + 1) * 2^L). Appending is O(1) amortised, and
-        any root or proof then needs O(log n) node reads (``ledger.merkle``).
+        A node at level L, index i is MTH of leaves [i * 2^L, (i + 1) * 2^L); level 0 is the
+        leaf hashes in ``ledger_chain``. Nodes below ``STORED_LEVEL`` are not stored: a reader
+        folds them from at most ``BLOCK`` leaf hashes (``ledger.merkle.NodeReader``), and a
+        transfer commits no Merkle page on 31 of every 32 leaves. Any root or proof still
+        needs O(log n) reads.
         """
-        level, idx, node = 0, seq, digest
-        while idx % 2 == 1:
-            if level == 0:
-                left = left_leaf
-            else:
+        end = first + len(digests)
+        nodes: dict[tuple[int, int], bytes] = {}
+        for block in range(first // BLOCK, end // BLOCK):
+            start = block * BLOCK
+            hashes = digests[max(start - first, 0) : start + BLOCK - first]
+            if start < first:  # the block began in an earlier transaction
+                cursor.execute(self.select_leaves, (start, first))
+                hashes = [bytes(r[0]) for r in cursor.fetchall()] + hashes
+            level, idx, node = STORED_LEVEL, block, subtree_root(hashes)
+            nodes[(level, idx)] = node
+            while idx % 2 == 1:
                 left = nodes.get((level, idx - 1))
                 if left is None:
                     cursor.execute(self.select_node, (level, idx - 1))
                     left = bytes(cursor.fetchone()[0])
-            node = hash_children(left, node)
-            level, idx = level + 1, idx // 2
-            nodes[(level, idx)] = node
+                node = hash_children(left, node)
+                level, idx = level + 1, idx // 2
+                nodes[(level, idx)] = node
+        if nodes:
+            cursor.executemany(self.insert_node, [(level, idx, h) for (level, idx), h in nodes.items()])
 
     @staticmethod
     def _genesis_ledger_id(event: StoredEvent) -> str:

@@ -31,6 +31,9 @@ def season(postgres_url: str):
         led.transfer("time:issuer", "alice", 300, transfer_id="t1")
         led.transfer("alice", "bob", 120, transfer_id="t2", request_id="r2")
         led.hold("bob", "alice", 60, hold_id="h1")
+        # Enough events for stored Merkle nodes (subtrees of 32 leaves and up), so every log
+        # table has rows for the row-level triggers to refuse.
+        led.batch([{"type": "transfer", "debit": "time:issuer", "credit": "bob", "amount": 1}] * 32)
         led.checkpoint()
         yield led
 

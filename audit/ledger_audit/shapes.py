@@ -20,9 +20,10 @@ Why a match is canonical:
   leading zero and at most 15 digits, so it is in +/-(2**53 - 1) and is its own
   canonical form (16-digit integers take the full check);
 - a :class:`BodyShapes` shape is the canonical encoding of a value that passed the full
-  check, with every scalar replaced by "any canonical scalar". Member names stay
-  literal, in the order the full check accepted, so a body matching a shape is the
-  canonical encoding of an object with the same members and other scalars.
+  check, with every scalar replaced by "any canonical scalar" (or, in its exact form,
+  "any canonical scalar of the same JSON type", a subset). Member names stay literal, in
+  the order the full check accepted, so a body matching a shape is the canonical
+  encoding of an object with the same members and other scalars.
 """
 
 from __future__ import annotations
@@ -39,9 +40,9 @@ INTEGER = r"(?:0|-?[1-9][0-9]{0,14})"
 SCALAR = rf"(?:{STRING}|{INTEGER}|null|true|false)"
 _STRING_CONTENT = r'[^"\\\x00-\x1f\ud800-\udfff]++'
 _TS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
-MAX_SHAPES = 64  # bodies of shapes beyond these bounds take the full check
+MAX_SHAPES = 64  # per form: bodies of shapes beyond these bounds take the full check
 MAX_SHAPE_CHARS = 8192
-MAX_TOTAL_CHARS = 65536  # bounds compile time (~1 s) for an export of many hostile shapes
+MAX_TOTAL_CHARS = 65536  # per form: bounds compile time (~1 s) for an export of many hostile shapes
 
 
 def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
@@ -65,24 +66,39 @@ def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
     )
 
 
-def _shape(value: Any, depth: int = 0) -> Optional[str]:
-    """The pattern of canonical encodings of objects shaped like ``value``, or None if too deep."""
+def _shape(value: Any, exact: bool, depth: int = 0) -> Optional[str]:
+    """The pattern of canonical encodings of objects shaped like ``value``, or None if too deep.
+
+    Every scalar becomes "any canonical scalar" (:data:`SCALAR`), or with ``exact`` "any
+    canonical scalar of the same JSON type", a subset that the engine matches without
+    trying the alternatives in turn.
+    """
     if depth > 32:
         return None
     if isinstance(value, dict):
         members = []
         for key, item in value.items():
-            inner = _shape(item, depth + 1)
+            inner = _shape(item, exact, depth + 1)
             if inner is None:
                 return None
             members.append(re.escape(canonical_bytes(key).decode("utf-8")) + ":" + inner)
         return r"\{" + ",".join(members) + r"\}"
     if isinstance(value, list):
-        items = [_shape(item, depth + 1) for item in value]
+        items = [_shape(item, exact, depth + 1) for item in value]
         if None in items:
             return None
         return r"\[" + ",".join(items) + r"\]"  # type: ignore[arg-type]
-    return SCALAR
+    if not exact:
+        return SCALAR
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "(?:true|false)"
+    return STRING if isinstance(value, str) else INTEGER
+
+
+def _run_matcher(shape: str) -> Callable[[str, int], Any]:
+    return re.compile(rf"(?:{shape}\n)*+").match
 
 
 class BodyShapes:
@@ -100,25 +116,40 @@ class BodyShapes:
     """
 
     def __init__(self) -> None:
-        self._shapes: set[str] = set()
-        self._chars = 0
+        self._shapes: dict[bool, set[str]] = {False: set(), True: set()}
+        self._chars = {False: 0, True: 0}
         self._order: list[Callable[[str, int], Any]] = [re.compile(r"(?:null\n)*+").match]
+        self._general: list[str] = []  # general forms not compiled yet
 
     def learn(self, value: Any) -> None:
-        """Remember the shape of ``value``, a body the full check accepted."""
-        if not isinstance(value, dict) or len(self._shapes) >= MAX_SHAPES:
+        """Remember the shape of ``value``, a body the full check accepted.
+
+        Both forms are kept, within the same bounds each. The exact one (scalars of the
+        same JSON type) is compiled now: it is the common case and the faster match. The
+        general one vouches for a body whose scalars changed type (a ``null`` that is a
+        string elsewhere); it is compiled only when a line matches no exact form, since
+        compiling costs about as much as matching thousands of bodies.
+        """
+        if not isinstance(value, dict):
             return
-        try:
-            shape = _shape(value)
-        except (CanonicalFormError, RecursionError):
-            return
-        if shape is None or len(shape) > MAX_SHAPE_CHARS or shape in self._shapes:
-            return
-        if self._chars + len(shape) > MAX_TOTAL_CHARS:
-            return
-        self._shapes.add(shape)
-        self._chars += len(shape)
-        self._order.insert(0, re.compile(rf"(?:{shape}\n)*+").match)
+        for exact in (True, False):
+            shapes = self._shapes[exact]
+            if len(shapes) >= MAX_SHAPES:
+                continue
+            try:
+                shape = _shape(value, exact)
+            except (CanonicalFormError, RecursionError):
+                return
+            if shape is None or len(shape) > MAX_SHAPE_CHARS or shape in shapes:
+                continue
+            if self._chars[exact] + len(shape) > MAX_TOTAL_CHARS:
+                continue
+            shapes.add(shape)
+            self._chars[exact] += len(shape)
+            if exact:
+                self._order.insert(0, _run_matcher(shape))
+            else:
+                self._general.append(shape)
 
     def unsure(self, text: str) -> Iterator[int]:
         """Indices of the lines of ``text`` (each ending in ``"\\n"``) that match no shape, in order.
@@ -138,6 +169,10 @@ class BodyShapes:
                     pos = stop
                     break
             else:
+                if self._general:
+                    order.extend(map(_run_matcher, self._general))
+                    self._general.clear()
+                    continue
                 index += text.count("\n", counted, pos)
                 yield index
                 pos = counted = text.find("\n", pos) + 1

@@ -1,7 +1,10 @@
 """The block checks that stand in for the full checks accept nothing the full checks refuse.
 
+``ledger_audit.shapes.LeafBlock`` checks a block of leaves with one regex call that leaves
+each leaf's head (body hash, ledger id, prev, seq) unchecked, then one string comparison
+of all heads with the text the walk expects; it finds types by substring search.
 ``BodyShapes`` tries an exact form of each learned shape (scalars of the same JSON type)
-before the general one. These tests hold it against the full check, and the whole walk
+before the general one. These tests hold each against the full check, and the whole walk
 against the one-event walk on exports whose bodies share a few shapes, as real ones do.
 """
 
@@ -16,8 +19,15 @@ import pytest
 from exportkit import ExportKit, stream_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_audit import CanonicalFormError, ExportError, canonical_bytes, parse_canonical, verify_export
-from ledger_audit.shapes import BodyShapes, _shape
+from ledger_audit import CanonicalFormError, ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
+from ledger_audit.chain import GENESIS_TYPE, _parse_leaf_fully
+from ledger_audit.errors import ChainError
+from ledger_audit.rotation import ROTATION_TYPE
+from ledger_audit.shapes import BodyShapes, LeafBlock, _shape
+
+names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12)
+hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
+TS = "2026-11-23T10:00:00.000000Z"
 
 
 def _mutate(data: bytes, draw) -> bytes:
@@ -34,6 +44,78 @@ def _mutate(data: bytes, draw) -> bytes:
     elif action == "insert":
         mutated.insert(index, byte)
     return bytes(mutated)
+
+
+def _accepts(ledger: str, line: bytes, body_hash: str, prev: str, seq: int) -> str | None:
+    """The ``ts`` the walk's block path reads from one line at position ``seq``, or None if it refuses it."""
+    block = LeafBlock(ledger)
+    rows = block.pattern.findall(line.decode("utf-8", "surrogateescape"))
+    if len(rows) != 1 or b"\n" in line:
+        return None
+    head, ts = rows[0]
+    return ts if block.heads_are([head], [body_hash], prev, ["unused"], seq) else None
+
+
+@settings(max_examples=300)
+@given(
+    ledger=st.one_of(st.just("riverside.example/credits"), names),
+    stream=names,
+    etype=st.one_of(names, st.sampled_from([GENESIS_TYPE, ROTATION_TYPE])),
+    seq=st.one_of(st.integers(0, 20), st.integers(0, 2**53 - 1)),
+    version=st.one_of(st.integers(1, 20), st.integers(1, 2**53 - 1)),
+    prev=hexes,
+    body_hash=hexes,
+    data=st.data(),
+)
+def test_leaf_block_accepts_only_what_the_full_check_accepts(
+    ledger, stream, etype, seq, version, prev, body_hash, data
+):
+    leaf = make_leaf(
+        ledger=ledger, seq=seq, prev=prev, ts=TS, type=etype, stream=stream, version=version, body_hash=body_hash
+    )
+    line = _mutate(leaf, data.draw)
+    ts = _accepts(ledger, line, body_hash, prev, seq)
+    if ts is None:
+        # The block falls back to the full checks; refusing more is only slower. It must not
+        # refuse the plain leaves every export is made of, though, or it would never help.
+        plain = line == leaf and b"\\" not in leaf and version < 10**15
+        assert not plain, leaf
+        return
+    parsed = _parse_leaf_fully(line, seq)  # must not raise
+    assert (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash, parsed.ts) == (ledger, seq, prev, body_hash, ts)
+    text = line.decode("utf-8", "surrogateescape")
+    block = LeafBlock(ledger)
+    for kind in {parsed.type, GENESIS_TYPE, ROTATION_TYPE, etype, stream}:
+        assert block.has_type(text, kind) == (kind == parsed.type), kind
+    assert block.lines_of_type([line], (GENESIS_TYPE, ROTATION_TYPE)) == (
+        [0] if parsed.type in (GENESIS_TYPE, ROTATION_TYPE) else []
+    )
+
+
+def test_leaf_block_refuses_a_head_that_differs_anywhere():
+    ledger = "l"
+    leaves, hashes, prev = [], [], "0" * 64
+    for seq in range(8, 12):  # 9 -> 10 changes the width of seq inside the block
+        leaf = make_leaf(
+            ledger=ledger, seq=seq, prev=prev, ts=TS, type="t", stream="s", version=1, body_hash=f"{seq:064x}"
+        )
+        leaves.append(leaf.decode())
+        prev = f"{seq + 100:064x}"  # stands for the leaf hash; the block compares text only
+        hashes.append(prev)
+    block = LeafBlock(ledger)
+    body_hashes = [f"{seq:064x}" for seq in range(8, 12)]
+    rows = block.pattern.findall("\n".join(leaves))
+    heads = [head for head, _ in rows]
+    assert len(rows) == 4 and block.heads_are(heads, body_hashes, "0" * 64, hashes, 8)
+    assert not block.heads_are(heads, body_hashes, "0" * 64, hashes, 9)  # seq off by one
+    assert not block.heads_are(heads, body_hashes, "1" * 64, hashes, 8)  # another prev
+    assert not block.heads_are(heads[::-1], body_hashes, "0" * 64, hashes, 8)  # reordered
+    for j in range(4):
+        for i in range(len(heads[j])):
+            changed = [*heads[:j], heads[j][:i] + chr(ord(heads[j][i]) ^ 1) + heads[j][i + 1 :], *heads[j + 1 :]]
+            assert not block.heads_are(changed, body_hashes, "0" * 64, hashes, 8), (j, i)
+    # A head may not borrow characters from its neighbour across the line break.
+    assert not block.heads_are([heads[0] + heads[1][:1], heads[1][1:], *heads[2:]], body_hashes, "0" * 64, hashes, 8)
 
 
 json_values = st.recursive(
@@ -189,3 +271,31 @@ def test_any_changed_byte_or_moved_line_is_detected_as_by_the_one_event_walk(
     fast = _outcome(directory, block)
     assert not isinstance(fast, dict), "a changed export verified"
     assert fast == _outcome(directory, 1)
+
+
+def test_leaves_the_leaf_block_refuses():
+    leaf = make_leaf(ledger="l", seq=1, prev="b" * 64, ts=TS, type="t", stream="s", version=1, body_hash="a" * 64)
+    assert _accepts("l", leaf, "a" * 64, "b" * 64, 1) == TS
+    for bad in (
+        leaf.replace(b'"seq":1', b'"seq":01'),
+        leaf.replace(b'"type":"t"', b'"type":"\\u0074"'),
+        leaf.replace(b'"type":"t"', b'"type":""'),
+        leaf.replace(b'"stream":"s"', b'"stream":"\xed\xa0\x80"'),
+        leaf.replace(b'"version":1', b'"version":9007199254740992'),
+        leaf.replace(b"00.000000Z", "00.00000\u0661Z".encode()),
+        leaf + b" ",
+    ):
+        assert _accepts("l", bad, "a" * 64, "b" * 64, 1) is None, bad
+        with pytest.raises(ChainError):
+            _parse_leaf_fully(bad, 1)
+    # A type that only starts like another is not that type.
+    longer = leaf.replace(b'"type":"t"', b'"type":"tt"')
+    assert _accepts("l", longer, "a" * 64, "b" * 64, 1) == TS
+    block = LeafBlock("l")
+    assert not block.has_type(longer.decode(), "t") and block.has_type(longer.decode(), "tt")
+    assert block.lines_of_type([leaf, longer], ("t",)) == [0]
+    assert block.lines_of_type([leaf, longer], ("tt", GENESIS_TYPE)) == [1]
+    # Valid leaves, but not leaf 1 of ledger "l" with these hashes: the walk's other checks refuse them.
+    assert _accepts("l", leaf.replace(b'"ledger":"l"', b'"ledger":"m"'), "a" * 64, "b" * 64, 1) is None
+    assert _accepts("l", leaf, "a" * 64, "b" * 64, 2) is None
+    assert _accepts("l", leaf, "c" * 64, "b" * 64, 1) is None

@@ -158,9 +158,11 @@ class _Walk:
         self.leaf_block: Optional[LeafBlock] = None
 
     def run(self) -> ExportReport:
-        leaves = open_lines(self.dir, LEAVES, MAX_LEAF_BYTES)
+        # Only the manifest lists the files' digests; without one, nothing reads them.
+        digest = self.manifest is not None
+        leaves = open_lines(self.dir, LEAVES, MAX_LEAF_BYTES, digest)
         try:
-            bodies = open_lines(self.dir, BODIES, MAX_BODY_BYTES)
+            bodies = open_lines(self.dir, BODIES, MAX_BODY_BYTES, digest)
             try:
                 size = self._walk(leaves, bodies)
                 return self._finish(size, leaves, bodies)

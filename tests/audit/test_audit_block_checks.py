@@ -10,11 +10,14 @@ against the one-event walk on exports whose bodies share a few shapes, as real o
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 import re
 from pathlib import Path
 
 import ledger_audit.export as export
+import ledger_audit.export_files as export_files
 import pytest
 from exportkit import ExportKit, stream_id
 from hypothesis import HealthCheck, given, settings
@@ -299,3 +302,63 @@ def test_leaves_the_leaf_block_refuses():
     assert _accepts("l", leaf.replace(b'"ledger":"l"', b'"ledger":"m"'), "a" * 64, "b" * 64, 1) is None
     assert _accepts("l", leaf, "a" * 64, "b" * 64, 2) is None
     assert _accepts("l", leaf, "c" * 64, "b" * 64, 1) is None
+
+
+def test_an_export_without_a_manifest_verifies_without_hashing_the_files(tmp_path, monkeypatch):
+    directory = SHAPED.write(tmp_path / "export", manifest=False)
+    made = []
+    monkeypatch.setattr(export_files.LineReader, "__init__", _recording(export_files.LineReader.__init__, made))
+    report = verify_export(directory, SHAPED.genesis_key)
+    assert report.size == SHAPED.size and not report.manifest
+    assert made == [None, None]
+    SHAPED.write(directory)  # with a manifest, both files are hashed for it
+    made.clear()
+    assert verify_export(directory, SHAPED.genesis_key).manifest
+    assert [type(digest).__name__ for digest in made] == ["HASH", "HASH"]
+
+
+def _recording(init, made: list):
+    def recorded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        made.append(self.digest)
+
+    return recorded
+
+
+def _readline_loop(data: bytes, limit: int) -> tuple[list[bytes], bool]:
+    """What LineReader promises to return: the lines of a ``readline(limit + 2)`` loop."""
+    stream, lines = io.BytesIO(data), []
+    while line := stream.readline(limit + 2):
+        if line.endswith(b"\n"):
+            lines.append(line[:-1])
+        elif len(line) < limit + 2:
+            lines.append(line)
+            return lines, True
+        else:  # too long: keep its head, skip to the next line
+            lines.append(line)
+            while (rest := stream.readline(limit + 2)) and not rest.endswith(b"\n"):
+                pass
+    return lines, False
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    data=st.lists(st.sampled_from([b"a", b"bc", b"\n", b"defghij"]), max_size=40).map(b"".join),
+    limit=st.integers(1, 12),
+    chunk=st.integers(1, 20),
+    digest=st.booleans(),
+)
+def test_line_reader_returns_what_a_readline_loop_returns(tmp_path, monkeypatch, data, limit, chunk, digest):
+    path = tmp_path / "lines"
+    path.write_bytes(data)
+    monkeypatch.setattr(export_files, "CHUNK", chunk)
+    reader = export_files.LineReader(path, limit, digest)
+    try:
+        lines = list(reader.rest())
+        reader.drain()
+        assert (lines, reader.unterminated) == _readline_loop(data, limit)
+        assert (reader.digest.hexdigest() if digest else reader.digest) == (
+            hashlib.sha256(data).hexdigest() if digest else None
+        )
+    finally:
+        reader.close()

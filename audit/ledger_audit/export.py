@@ -27,7 +27,7 @@ The order of the checks decides which failure is "first":
 
 Step 2 runs on blocks of :data:`BLOCK` events (:meth:`_Walk._block`): the same checks
 for every event, but as one regex call, list comprehensions of SHA-256 calls and
-whole-block string comparisons instead of Python calls per event (parsing and
+whole-block list and string comparisons instead of Python calls per event (parsing and
 re-encoding every leaf and body with :mod:`json` was ~90% of the time). A block where
 any leaf or link check fails is walked again event by event (:meth:`_Walk._step`), so
 the failure reported, its kind and its sequence number are the ones the one-event walk

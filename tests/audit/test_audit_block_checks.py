@@ -1,7 +1,7 @@
 """The block checks that stand in for the full checks accept nothing the full checks refuse.
 
 ``ledger_audit.shapes.LeafBlock`` checks a block of leaves with one regex call that leaves
-each leaf's head (body hash, ledger id, prev, seq) unchecked, then one string comparison
+each leaf's head (body hash, ledger id, prev, seq) unchecked, then one comparison
 of all heads with the text the walk expects; it finds types by substring search.
 ``BodyShapes`` tries an exact form of each learned shape (scalars of the same JSON type)
 before the general one. These tests hold each against the full check, and the whole walk

@@ -76,7 +76,7 @@ from .rotation import ROTATION_TYPE, KeyHistory
 from .shapes import BodyShapes, LeafBlock
 
 PROGRESS_EVERY = 10_000
-BLOCK = 2048  # events checked at once on the fast path; 1 turns it off (tests compare both)
+BLOCK = 512  # events checked at once on the fast path; 1 turns it off (tests compare both)
 
 Progress = Callable[[int, int], None]
 

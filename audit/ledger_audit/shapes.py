@@ -133,35 +133,40 @@ class LeafBlock:
         return [j for j, line in enumerate(lines) if any(needle in line for needle in needles)]
 
 
-def _shape(value: Any, exact: bool, depth: int = 0) -> Optional[str]:
-    """The pattern of canonical encodings of objects shaped like ``value``, or None if too deep.
+# The forms of a shape. GENERAL: every scalar is "any canonical scalar" (SCALAR). EXACT: each
+# scalar keeps its JSON type, a subset the engine matches without trying alternatives in
+# turn. ASCII: EXACT for text without non-ASCII characters, where a string's characters
+# are one bitmap lookup each (and the pattern compiles five times faster).
+GENERAL, EXACT, ASCII = "general", "exact", "ascii"
+_ASCII_STRING = r'"[ !#-\[\]-\x7f]*+"'  # the characters of STRING below U+0080
 
-    Every scalar becomes "any canonical scalar" (:data:`SCALAR`), or with ``exact`` "any
-    canonical scalar of the same JSON type", a subset that the engine matches without
-    trying the alternatives in turn.
-    """
+
+def _shape(value: Any, form: str, depth: int = 0) -> Optional[str]:
+    """The pattern of canonical encodings of objects shaped like ``value`` in ``form``, or None if too deep."""
     if depth > 32:
         return None
     if isinstance(value, dict):
         members = []
         for key, item in value.items():
-            inner = _shape(item, exact, depth + 1)
+            inner = _shape(item, form, depth + 1)
             if inner is None:
                 return None
             members.append(re.escape(canonical_bytes(key).decode("utf-8")) + ":" + inner)
         return r"\{" + ",".join(members) + r"\}"
     if isinstance(value, list):
-        items = [_shape(item, exact, depth + 1) for item in value]
+        items = [_shape(item, form, depth + 1) for item in value]
         if None in items:
             return None
         return r"\[" + ",".join(items) + r"\]"  # type: ignore[arg-type]
-    if not exact:
+    if form == GENERAL:
         return SCALAR
     if value is None:
         return "null"
     if isinstance(value, bool):
         return "(?:true|false)"
-    return STRING if isinstance(value, str) else INTEGER
+    if isinstance(value, str):
+        return _ASCII_STRING if form == ASCII else STRING
+    return INTEGER
 
 
 def _run_matcher(shape: str) -> Callable[[str, int], Any]:
@@ -180,43 +185,45 @@ class BodyShapes:
     into earlier lines. (One alternation of every shape would match mixed runs in one
     call, but recompiling it per new shape costs time quadratic in the shapes.) The
     shape that matched last is tried first.
+
+    Each shape is kept in three forms (:data:`GENERAL`, :data:`EXACT`, :data:`ASCII`),
+    within the bounds above for each. Text that is all ASCII is matched with the ASCII
+    forms, other text with the exact ones; either falls back to the general forms, which
+    vouch for a body whose scalars changed type (a ``null`` that is a string elsewhere).
+    Compiling a form costs about as much as matching thousands of bodies, so the exact
+    forms wait for the first text that is not ASCII, and the general ones for the first
+    line no other form matches.
     """
 
     def __init__(self) -> None:
-        self._shapes: dict[bool, set[str]] = {False: set(), True: set()}
-        self._chars = {False: 0, True: 0}
-        self._order: list[Callable[[str, int], Any]] = [re.compile(r"(?:null\n)*+").match]
-        self._general: list[str] = []  # general forms not compiled yet
+        self._shapes: dict[str, set[str]] = {GENERAL: set(), EXACT: set(), ASCII: set()}
+        self._chars = dict.fromkeys(self._shapes, 0)
+        null = re.compile(r"(?:null\n)*+").match
+        self._orders: dict[bool, list[Callable[[str, int], Any]]] = {True: [null], False: [null]}  # by isascii()
+        self._waiting: dict[str, list[str]] = {GENERAL: [], EXACT: []}  # learned, not compiled yet
+        self._eager = {ASCII}  # forms compiled when learned; EXACT from the first text that is not ASCII
 
     def learn(self, value: Any) -> None:
-        """Remember the shape of ``value``, a body the full check accepted.
-
-        Both forms are kept, within the same bounds each. The exact one (scalars of the
-        same JSON type) is compiled now: it is the common case and the faster match. The
-        general one vouches for a body whose scalars changed type (a ``null`` that is a
-        string elsewhere); it is compiled only when a line matches no exact form, since
-        compiling costs about as much as matching thousands of bodies.
-        """
+        """Remember the shape of ``value``, a body the full check accepted."""
         if not isinstance(value, dict):
             return
-        for exact in (True, False):
-            shapes = self._shapes[exact]
+        for form, shapes in self._shapes.items():
             if len(shapes) >= MAX_SHAPES:
                 continue
             try:
-                shape = _shape(value, exact)
+                shape = _shape(value, form)
             except (CanonicalFormError, RecursionError):
                 return
             if shape is None or len(shape) > MAX_SHAPE_CHARS or shape in shapes:
                 continue
-            if self._chars[exact] + len(shape) > MAX_TOTAL_CHARS:
+            if self._chars[form] + len(shape) > MAX_TOTAL_CHARS:
                 continue
             shapes.add(shape)
-            self._chars[exact] += len(shape)
-            if exact:
-                self._order.insert(0, _run_matcher(shape))
+            self._chars[form] += len(shape)
+            if form in self._eager:
+                self._orders[form == ASCII].insert(0, _run_matcher(shape))
             else:
-                self._general.append(shape)
+                self._waiting[form].append(shape)
 
     def unsure(self, text: str) -> Iterator[int]:
         """Indices of the lines of ``text`` (each ending in ``"\\n"``) that match no shape, in order.
@@ -224,8 +231,13 @@ class BodyShapes:
         Lazy, and each step matches with the shapes known *then*: a shape learned from
         one unsure line already vouches for the lines after it.
         """
+        ascii = text.isascii()  # a flag str keeps: no scan
+        if not ascii and EXACT not in self._eager:
+            self._eager.add(EXACT)
+            self._orders[False][:0] = map(_run_matcher, self._waiting[EXACT])
+            self._waiting[EXACT].clear()
         # Lines are counted only up to an unsure one: most blocks have none.
-        end, pos, order = len(text), 0, self._order
+        end, pos, order = len(text), 0, self._orders[ascii]
         counted, index = 0, 0
         while pos < end:
             for rank, match in enumerate(order):
@@ -236,9 +248,11 @@ class BodyShapes:
                     pos = stop
                     break
             else:
-                if self._general:
-                    order.extend(map(_run_matcher, self._general))
-                    self._general.clear()
+                if self._waiting[GENERAL]:
+                    general = list(map(_run_matcher, self._waiting[GENERAL]))
+                    self._waiting[GENERAL].clear()
+                    self._orders[True].extend(general)
+                    self._orders[False].extend(general)
                     continue
                 index += text.count("\n", counted, pos)
                 yield index

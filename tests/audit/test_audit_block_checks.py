@@ -26,7 +26,7 @@ from ledger_audit import CanonicalFormError, ExportError, canonical_bytes, make_
 from ledger_audit.chain import GENESIS_TYPE, _parse_leaf_fully
 from ledger_audit.errors import ChainError
 from ledger_audit.rotation import ROTATION_TYPE
-from ledger_audit.shapes import BodyShapes, LeafBlock, _shape
+from ledger_audit.shapes import ASCII, EXACT, GENERAL, BodyShapes, LeafBlock, _shape
 
 names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12)
 hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
@@ -145,9 +145,9 @@ def _vouches(shape: str, body: bytes) -> bool:
 
 
 @given(st.dictionaries(st.text(max_size=5), json_values, max_size=5), json_values, st.data())
-def test_exact_shapes_vouch_for_a_subset_of_the_general_ones(learned, other, data):
+def test_exact_and_ascii_shapes_vouch_for_a_subset_of_the_general_ones(learned, other, data):
     value = parse_canonical(canonical_bytes(learned))  # what the walk learns from: members in canonical order
-    exact, general = _shape(value, True), _shape(value, False)
+    general, exact, ascii = (_shape(value, form) for form in (GENERAL, EXACT, ASCII))
     candidates = [canonical_bytes(learned), json.dumps(learned).encode(), json.dumps(other).encode()]
     try:
         candidates.append(canonical_bytes(other))
@@ -161,6 +161,11 @@ def test_exact_shapes_vouch_for_a_subset_of_the_general_ones(learned, other, dat
     if _vouches(exact, body):
         assert _vouches(general, body)
         assert _full(body), body
+    # The ASCII form is a subset of the exact one, and on ASCII text (all it is used for) the same.
+    if _vouches(ascii, body):
+        assert _vouches(exact, body)
+    if body.isascii():
+        assert _vouches(ascii, body) == _vouches(exact, body)
 
 
 @pytest.mark.parametrize(
@@ -187,18 +192,25 @@ def test_exact_shapes_vouch_for_a_subset_of_the_general_ones(learned, other, dat
     ],
 )
 def test_an_exact_shape_refuses_near_misses(body):
-    exact = _shape({"a": True, "b": 1, "c": None, "d": "x"}, True)
-    assert _vouches(exact, b'{"a":false,"b":-12,"c":null,"d":"\xc3\xa9 \x7f"}')
-    assert not _vouches(exact, body)
+    for form in (EXACT, ASCII):
+        exact = _shape({"a": True, "b": 1, "c": None, "d": "x"}, form)
+        assert _vouches(exact, b'{"a":false,"b":-12,"c":null,"d":"x \x7f"}')
+        assert _vouches(exact, b'{"a":false,"b":-12,"c":null,"d":"\xc3\xa9 \x7f"}') == (form == EXACT)
+        assert not _vouches(exact, body)
 
 
-def test_an_exact_shape_is_tried_first_and_the_general_one_still_vouches():
+def test_the_fast_forms_are_tried_first_and_the_general_one_still_vouches():
     shapes = BodyShapes()
     shapes.learn({"a": 1, "b": None, "c": "x", "d": True})
     assert list(shapes.unsure('{"a":2,"b":null,"c":"y","d":false}\n')) == []
-    assert shapes._general  # not compiled while every line had an exact match
+    assert shapes._waiting[EXACT] and shapes._waiting[GENERAL]  # not compiled: every line had an ASCII match
     assert list(shapes.unsure('{"a":"2","b":7,"c":null,"d":"no"}\n{"a":1,"b":null,"c":"\\u0078","d":true}\n')) == [1]
-    assert not shapes._general
+    assert shapes._waiting[EXACT] and not shapes._waiting[GENERAL]
+    assert list(shapes.unsure('{"a":2,"b":null,"c":"é","d":false}\n{"a":"é","b":null,"c":"x","d":false}\n')) == []
+    assert not shapes._waiting[EXACT]
+    shapes.learn({"e": "é"})  # exact forms are now compiled as they are learned
+    assert not shapes._waiting[EXACT] and shapes._waiting[GENERAL]
+    assert list(shapes.unsure('{"e":"ü"}\n{"e":"u"}\n{"e":1}\n')) == []
 
 
 # --- the whole walk ------------------------------------------------------------------------

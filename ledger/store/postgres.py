@@ -132,6 +132,10 @@ def grant_statements(role: str) -> list[str]:
     return out
 
 
+#: libpq 14 and later (psycopg's binary wheels bundle one) can pipeline; older ones write plainly.
+PIPELINE = psycopg.Pipeline.is_supported()
+
+
 class PgCursor:
     """The slice of a DB-API cursor that ``ChainWriter``, ``WriteSet`` and plugins' checks use."""
 
@@ -306,7 +310,12 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             # The transaction block rolls back on *any* exception, a plugin's veto included.
             with conn.transaction(), conn.cursor(row_factory=tuple_row) as raw:
                 self._take_writer_lock(raw)
-                return self._insert_events_locked(PgCursor(raw), raw, stored_events, **kwargs)
+                # Pipeline mode: statements whose results nobody reads (the chain's, the read
+                # models' inserts and updates) travel with the next one that is read, so the
+                # writer lock is held for fewer round trips. Errors still surface before the
+                # transaction block ends, which rolls everything back.
+                with conn.pipeline() if PIPELINE else contextlib.nullcontext():
+                    return self._insert_events_locked(PgCursor(raw), raw, stored_events, **kwargs)
         return None  # pragma: no cover - get_connection re-raises
 
     def _take_writer_lock(self, cur: psycopg.Cursor) -> None:

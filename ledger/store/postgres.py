@@ -309,12 +309,14 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
             _configure(conn)
             # The transaction block rolls back on *any* exception, a plugin's veto included.
             with conn.transaction(), conn.cursor(row_factory=tuple_row) as raw:
-                self._take_writer_lock(raw)
-                # Pipeline mode: statements whose results nobody reads (the chain's, the read
-                # models' inserts and updates) travel with the next one that is read, so the
-                # writer lock is held for fewer round trips. Errors still surface before the
-                # transaction block ends, which rolls everything back.
+                # Pipeline mode: statements whose results nobody reads (the isolation level,
+                # the lock, the chain's and the read models' writes) travel with the next one
+                # that is read, so a write costs fewer round trips, and fewer of them happen
+                # while the writer lock is held. The server still runs them in order, so
+                # nothing reads before the lock is granted. Errors surface inside the
+                # transaction block, which rolls everything back.
                 with conn.pipeline() if PIPELINE else contextlib.nullcontext():
+                    self._take_writer_lock(raw)
                     return self._insert_events_locked(PgCursor(raw), raw, stored_events, **kwargs)
         return None  # pragma: no cover - get_connection re-raises
 

@@ -12,41 +12,23 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import re
 from pathlib import Path
 
 import ledger_audit.export as export
 import ledger_audit.export_files as export_files
 import pytest
+from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, names
 from exportkit import ExportKit, stream_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_audit import CanonicalFormError, ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
+from ledger_audit import ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
 from ledger_audit.chain import GENESIS_TYPE, _parse_leaf_fully
 from ledger_audit.errors import ChainError
 from ledger_audit.rotation import ROTATION_TYPE
 from ledger_audit.shapes import ASCII, EXACT, GENERAL, BodyShapes, LeafBlock, _shape
 
-names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12)
-hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
 TS = "2026-11-23T10:00:00.000000Z"
-
-
-def _mutate(data: bytes, draw) -> bytes:
-    mutated = bytearray(data)
-    index = draw(st.integers(0, max(0, len(data) - 1)))
-    action = draw(st.sampled_from(["flip", "set", "delete", "insert", "keep"]))
-    byte = draw(st.integers(0, 255))
-    if action == "flip" and mutated:
-        mutated[index] ^= 1 << (byte % 8)
-    elif action == "set" and mutated:
-        mutated[index] = byte
-    elif action == "delete" and mutated:
-        del mutated[index]
-    elif action == "insert":
-        mutated.insert(index, byte)
-    return bytes(mutated)
 
 
 def _accepts(ledger: str, line: bytes, body_hash: str, prev: str, seq: int) -> str | None:
@@ -60,23 +42,14 @@ def _accepts(ledger: str, line: bytes, body_hash: str, prev: str, seq: int) -> s
 
 
 @settings(max_examples=300)
-@given(
-    ledger=st.one_of(st.just("riverside.example/credits"), names),
-    stream=names,
-    etype=st.one_of(names, st.sampled_from([GENESIS_TYPE, ROTATION_TYPE])),
-    seq=st.one_of(st.integers(0, 20), st.integers(0, 2**53 - 1)),
-    version=st.one_of(st.integers(1, 20), st.integers(1, 2**53 - 1)),
-    prev=hexes,
-    body_hash=hexes,
-    data=st.data(),
-)
+@given(**leaf_fields, etype=st.one_of(names, st.sampled_from([GENESIS_TYPE, ROTATION_TYPE])), data=st.data())
 def test_leaf_block_accepts_only_what_the_full_check_accepts(
     ledger, stream, etype, seq, version, prev, body_hash, data
 ):
     leaf = make_leaf(
         ledger=ledger, seq=seq, prev=prev, ts=TS, type=etype, stream=stream, version=version, body_hash=body_hash
     )
-    line = _mutate(leaf, data.draw)
+    line = mutate(leaf, data.draw)
     ts = _accepts(ledger, line, body_hash, prev, seq)
     if ts is None:
         # The block falls back to the full checks; refusing more is only slower. It must not
@@ -121,23 +94,6 @@ def test_leaf_block_refuses_a_head_that_differs_anywhere():
     assert not block.heads_are([heads[0] + heads[1][:1], heads[1][1:], *heads[2:]], body_hashes, "0" * 64, hashes, 8)
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**53) + 1, 2**53 - 1)
-    | st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
-    max_leaves=10,
-)
-
-
-def _full(data: bytes) -> bool:
-    try:
-        parse_canonical(data)
-    except CanonicalFormError:
-        return False
-    return True
-
 
 def _vouches(shape: str, body: bytes) -> bool:
     text = body.decode("utf-8", "surrogateescape") + "\n"
@@ -148,19 +104,14 @@ def _vouches(shape: str, body: bytes) -> bool:
 def test_exact_and_ascii_shapes_vouch_for_a_subset_of_the_general_ones(learned, other, data):
     value = parse_canonical(canonical_bytes(learned))  # what the walk learns from: members in canonical order
     general, exact, ascii = (_shape(value, form) for form in (GENERAL, EXACT, ASCII))
-    candidates = [canonical_bytes(learned), json.dumps(learned).encode(), json.dumps(other).encode()]
-    try:
-        candidates.append(canonical_bytes(other))
-    except CanonicalFormError:
-        pass
-    body = _mutate(data.draw(st.sampled_from(candidates)), data.draw)
+    body = body_near(learned, other, data.draw)
     if b"\n" in body:
         return
     # The exact form covers the body it was learned from whenever the general one does.
     assert _vouches(exact, canonical_bytes(value)) == _vouches(general, canonical_bytes(value))
     if _vouches(exact, body):
         assert _vouches(general, body)
-        assert _full(body), body
+        assert full_check_accepts(body), body
     # The ASCII form is a subset of the exact one, and on ASCII text (all it is used for) the same.
     if _vouches(ascii, body):
         assert _vouches(exact, body)

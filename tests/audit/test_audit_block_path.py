@@ -10,16 +10,16 @@ the full check must accept too.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 import ledger_audit.export as export
 import pytest
+from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, names
 from exportkit import ExportKit, community
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ledger_audit import CanonicalFormError, ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
+from ledger_audit import ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
 from ledger_audit.chain import _parse_leaf_fully
 from ledger_audit.errors import ChainError
 from ledger_audit.shapes import BodyShapes, leaf_block_pattern
@@ -119,36 +119,9 @@ def test_progress_is_the_same_with_blocks(tmp_path, monkeypatch):
 
 # --- the block checks against the full checks ---------------------------------------------
 
-names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=12)
-hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
 
 
-def _mutate(data: bytes, draw) -> bytes:
-    mutated = bytearray(data)
-    index = draw(st.integers(0, max(0, len(data) - 1)))
-    action = draw(st.sampled_from(["flip", "set", "delete", "insert", "keep"]))
-    byte = draw(st.integers(0, 255))
-    if action == "flip" and mutated:
-        mutated[index] ^= 1 << (byte % 8)
-    elif action == "set" and mutated:
-        mutated[index] = byte
-    elif action == "delete" and mutated:
-        del mutated[index]
-    elif action == "insert":
-        mutated.insert(index, byte)
-    return bytes(mutated)
-
-
-@given(
-    ledger=st.one_of(st.just("riverside.example/credits"), names),
-    stream=names,
-    etype=names,
-    seq=st.one_of(st.integers(0, 20), st.integers(0, 2**53 - 1)),
-    version=st.one_of(st.integers(1, 20), st.integers(1, 2**53 - 1)),
-    prev=hexes,
-    body_hash=hexes,
-    data=st.data(),
-)
+@given(**leaf_fields, etype=names, data=st.data())
 def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
     ledger, stream, etype, seq, version, prev, body_hash, data
 ):
@@ -162,7 +135,7 @@ def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
         version=version,
         body_hash=body_hash,
     )
-    line = _mutate(leaf, data.draw)
+    line = mutate(leaf, data.draw)
     rows = leaf_block_pattern(ledger).findall(line.decode("utf-8", "surrogateescape"))
     if not rows or b"\n" in line:
         return
@@ -206,38 +179,16 @@ def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
     assert pattern.findall(leaf.replace(b'"ledger":"l"', b'"ledger":"m"').decode()) == []
 
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**53) + 1, 2**53 - 1)
-    | st.text(st.characters(exclude_categories=("Cs",)), max_size=8),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
-    max_leaves=10,
-)
-
-
-def _full(data: bytes) -> bool:
-    try:
-        parse_canonical(data)
-    except CanonicalFormError:
-        return False
-    return True
-
 
 @given(st.dictionaries(st.text(max_size=5), json_values, max_size=5), json_values, st.data())
 def test_body_shapes_vouch_only_for_bodies_the_full_check_accepts(learned, other, data):
     shapes = BodyShapes()
     shapes.learn(parse_canonical(canonical_bytes(learned)))
-    candidates = [canonical_bytes(learned), json.dumps(learned).encode(), json.dumps(other).encode()]
-    try:
-        candidates.append(canonical_bytes(other))
-    except CanonicalFormError:
-        pass
-    body = _mutate(data.draw(st.sampled_from(candidates)), data.draw)
+    body = body_near(learned, other, data.draw)
     if b"\n" in body:
         return
     if not list(shapes.unsure(body.decode("utf-8", "surrogateescape") + "\n")):
-        assert _full(body), body
+        assert full_check_accepts(body), body
 
 
 def test_a_learned_shape_vouches_for_other_scalars_but_not_other_members():

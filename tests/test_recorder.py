@@ -13,6 +13,7 @@ from ledger_audit import GENESIS_PREV, CanonicalFormError, leaf_hash, parse_cano
 from ledger import KeyFileExists, Ledger, LedgerExists, LedgerNotInitialised
 from ledger.app import LedgerApplication, sqlite_env
 from ledger.domain import Account
+from ledger.migrate import migrate
 from ledger.store.chain import GenesisMissing
 from ledger.store.transcoder import CanonicalJSONTranscoder
 
@@ -151,3 +152,14 @@ def test_files_in_the_first_layout_keep_working(tmp_path):
     with sqlite3.connect(old) as conn:
         indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     assert {"ledger_chain_ts", "ledger_transfers_debit"} <= indexes  # the old layout was kept, not rebuilt
+    # `ledger migrate` carries an old file into the new layout, chain and answers unchanged.
+    copy = str(tmp_path / "copy.db")
+    migrate(old, copy)
+    with sqlite3.connect(copy) as conn:
+        indexes = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert not indexes & {"ledger_chain_ts", "ledger_transfers_debit", "ledger_transfers_credit", "ledger_transfers_seq"}
+    with Ledger(copy, key_path=str(tmp_path / "old.db.key")) as led:
+        assert led.verify().ok
+        assert [(t.debit, t.credit, t.amount, t.seq) for t in led.transfers(account="bob")] == results[0][0]
+        led.transfer("carol", "alice", 1)  # and it keeps growing in the new layout
+        assert led.verify().ok

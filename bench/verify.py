@@ -62,7 +62,8 @@ def run(n: int, repeats: int) -> list[Figure]:
     sha = median_rate(len(leaves), bare)
     return [
         # Counted over the events verify() reports it walked, so an early stop could not look fast.
-        Figure("Ledger.verify() events/s", median_rate(verified, ours), sha, "bare chained sha256 of leaves", GOAL, n),
+        # Information: issue 9's goal is for the standalone verifier (the export row below).
+        Figure("Ledger.verify() events/s", median_rate(verified, ours), sha, "bare chained sha256 of leaves", None, n),
         Figure("ledger_audit.verify_chain events/s", median_rate(len(records), audit), sha, "same", None, n),
         # The auditor's whole job: read the export files, check every leaf and body, the Merkle
         # root and the checkpoint signature.

@@ -11,6 +11,7 @@ from ledger import (
     AlreadyReversed,
     IdExists,
     InsufficientFunds,
+    Ledger,
     LimitExceeded,
     SchemeExists,
     UnitMismatch,
@@ -126,6 +127,18 @@ def test_closed_account_refuses_movements_and_must_be_empty_to_close(community):
     assert community.close_account("carol", reason="moved away").closed is True
     with pytest.raises(AccountClosed, match="account 'carol' is closed"):
         community.transfer("alice", "carol", 1)
+
+
+def test_an_account_closed_by_another_ledger_object_is_refused_here_too(community, db_path):
+    """Account rows are remembered per Ledger; a close made elsewhere is caught by the write itself."""
+    community.transfer("alice", "carol", 1)
+    community.transfer("carol", "alice", 1)  # carol's row is now remembered by `community`
+    with Ledger(db_path) as other:
+        other.close_account("carol", reason="left")
+    size = community.size()
+    with pytest.raises(AccountClosed, match="account 'carol' is closed"):
+        community.transfer("alice", "carol", 1)
+    assert community.size() == size and community.balance("carol").posted == 0
 
 
 def test_changing_limits_is_recorded_and_applies_to_later_movements(community):

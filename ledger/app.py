@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from typing import Any
@@ -29,6 +30,19 @@ def redact(db: str) -> str:
 
 class LedgerApplication(Application):
     name = "ledger"
+
+    def __init__(self, env: Any = None) -> None:
+        try:
+            super().__init__(env)
+        except BaseException:
+            # A store that fails half-way (server unreachable, unreadable file) has already
+            # built its connection pool; closed here, its threads and connections do not linger
+            # until the garbage collector runs the library's __del__ on some other thread.
+            factory = self.__dict__.get("factory")
+            if factory is not None:
+                with contextlib.suppress(Exception):
+                    factory.close()
+            raise
 
     def construct_transcoder(self) -> Transcoder:
         return CanonicalJSONTranscoder()

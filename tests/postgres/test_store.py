@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import filecmp
 import json
+import threading
 from pathlib import Path
 
 import psycopg
@@ -138,8 +139,11 @@ def test_the_cli_takes_a_postgresql_url_everywhere(postgres_url, tmp_path):
 
 def test_a_missing_database_or_server_is_a_clear_error_without_the_password(postgres_server):
     url = postgres_server.database_url("nosuchdb").replace("ledger@", "ledger:s3cret@")
+    threads = set(threading.enumerate())
     with pytest.raises(StoreUnreachable) as err:
         Ledger(url)
+    # The half-built store's connection pool is closed at once, not left to the garbage collector.
+    assert not [t.name for t in set(threading.enumerate()) - threads if t.is_alive()]
     assert "s3cret" not in str(err.value) and str(err.value).startswith("postgresql://ledger:***@127.0.0.1:")
     assert "check the URL, the server and the credentials" in str(err.value)
     result = CliRunner().invoke(cli, ["verify", "--db", url])
@@ -157,8 +161,6 @@ def test_a_second_genesis_is_refused_inside_the_lock(season):
 
 
 def test_writers_read_the_true_head_whatever_the_servers_default_isolation(postgres_url):
-    import threading
-
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         name = postgres_url.rsplit("/", 1)[1]
         admin.execute(f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'repeatable read'")

@@ -30,7 +30,6 @@ import contextlib
 import itertools
 import json
 import re
-import threading
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Optional, Sequence
@@ -45,6 +44,7 @@ from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from .chain import ChainWriter
+from .readers import ReaderConnections
 from .writeset import APPEND_ONLY_TABLES, SCHEMA, WriteSet
 
 EVENTS_TABLE = "stored_events"
@@ -208,9 +208,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         # One table name on every store: the queries, exports and docs name it.
         super().__init__(datastore, events_table_name=EVENTS_TABLE)
         self.chain = ChainWriter()
-        self._readers = threading.local()
-        self._all_readers: list[psycopg.Connection] = []
         self._conninfo = datastore.pool.kwargs
+        self._readers = ReaderConnections(self._connect, lambda conn: conn.closed)
         statements = [*postgres_schema(SCHEMA), APPEND_ONLY_FUNCTION]
         for table in (EVENTS_TABLE, *APPEND_ONLY_TABLES):
             statements += append_only_triggers(table)
@@ -230,13 +229,8 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run one read-only statement on this thread's autocommit reader connection."""
-        conn = getattr(self._readers, "conn", None)
-        if conn is None or conn.closed:
-            conn = self._connect()
-            self._readers.conn = conn
-            self._all_readers.append(conn)
         try:
-            return conn.execute(adapt_sql(sql), tuple(params)).fetchall()
+            return self._readers.get().execute(adapt_sql(sql), tuple(params)).fetchall()
         except psycopg.OperationalError as exc:
             raise es.OperationalError(str(exc)) from exc
         except psycopg.Error as exc:
@@ -297,10 +291,7 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
         return counts
 
     def close_readers(self) -> None:
-        for conn in self._all_readers:
-            conn.close()
-        self._all_readers.clear()
-        self._readers = threading.local()
+        self._readers.close()
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Optional[Sequence[int]]:
         if not stored_events:

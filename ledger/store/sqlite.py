@@ -20,7 +20,6 @@ Differences from eventsourcing's ``SQLiteApplicationRecorder``, and why:
 from __future__ import annotations
 
 import sqlite3
-import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
@@ -38,6 +37,7 @@ from eventsourcing.sqlite import (
 )
 
 from .chain import ChainWriter
+from .readers import ReaderConnections
 from .writeset import APPEND_ONLY_TABLES, SCHEMA, WriteSet
 
 _ERRORS = (
@@ -87,8 +87,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
         self.chain = ChainWriter()
-        self._readers = threading.local()
-        self._all_readers: list[sqlite3.Connection] = []
+        self._readers = ReaderConnections(
+            lambda: sqlite3.connect(
+                self.datastore.pool.db_name, uri=True, isolation_level=None, check_same_thread=False, timeout=30
+            )
+        )
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         """Run one read-only statement on this thread's reader connection.
@@ -96,14 +99,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         Autocommit mode: each SELECT is its own snapshot, with none of the pool's
         BEGIN/ROLLBACK round trips (they were a sixth of a single transfer's time).
         """
-        conn = getattr(self._readers, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.datastore.pool.db_name, uri=True, isolation_level=None, check_same_thread=False, timeout=30
-            )
-            self._readers.conn = conn
-            self._all_readers.append(conn)
-        return conn.execute(sql, params).fetchall()
+        return self._readers.get().execute(sql, params).fetchall()
 
     def has_tables(self) -> bool:
         """Whether this database holds the ledger's tables (opening never creates them)."""
@@ -167,10 +163,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         return counts
 
     def close_readers(self) -> None:
-        for conn in self._all_readers:
-            conn.close()
-        self._all_readers.clear()
-        self._readers = threading.local()
+        self._readers.close()
 
     def construct_create_table_statements(self) -> list[str]:
         statements = super().construct_create_table_statements() + list(SCHEMA)

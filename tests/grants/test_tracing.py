@@ -98,65 +98,57 @@ def test_a_movement_outside_the_funds_is_not_traceable(three_donations):
     assert str(caught.value) == "transfer 'nope' cannot be traced: there is no such transfer"
 
 
-def test_a_crowdfund_campaign_is_traced_through_its_escrow_to_the_project_expenses(tmp_path, clock):
+@pytest.fixture
+def well_campaign(tmp_path, clock):
+    """A crowdfund campaign whose escrow is a conduit into a grants fund: ann pledged 600, ben 400, deadline past."""
+    with Ledger(str(tmp_path / "both.db"), create=True, ledger_id=LEDGER_ID, clock=clock,
+                plugins=[plugin, crowdfund_plugin], load_entrypoints=False) as led:
+        led.register_scheme("usd", kind="crowdfund")
+        for account in ("host", "ann", "ben", "builder"):
+            led.open_account(account, "usd")
+        for donor in ("ann", "ben"):
+            led.transfer("usd:issuer", donor, 10_000)
+        grants = Grants(led)
+        grants.open_fund("well-fund", "usd", currency="USD", purpose="school well")
+        fund = Crowdfund(led)
+        fund.create("well", scheme="usd", organiser="well-fund", goal=1_000, deadline=clock.now + timedelta(days=7),
+                    host="host", fee_bps=1000, funds="well-fund")
+        grants.add_conduit("well:escrow", "well-fund")
+        fund.pledge("well", "ann", 600, pledge="a")
+        fund.pledge("well", "ben", 400, pledge="b")
+        clock.advance(days=7)
+        yield led, grants, fund
+
+
+def test_a_crowdfund_campaign_is_traced_through_its_escrow_to_the_project_expenses(well_campaign):
     """Pledges -> escrow (a conduit) -> fee and payout -> the project fund -> its expenses."""
-    with Ledger(str(tmp_path / "both.db"), create=True, ledger_id=LEDGER_ID, clock=clock,
-                plugins=[plugin, crowdfund_plugin], load_entrypoints=False) as led:
-        led.register_scheme("usd", kind="crowdfund")
-        for account in ("host", "ann", "ben", "builder"):
-            led.open_account(account, "usd")
-        for donor in ("ann", "ben"):
-            led.transfer("usd:issuer", donor, 10_000)
-        grants = Grants(led)
-        grants.open_fund("well-fund", "usd", currency="USD", purpose="school well")
-        fund = Crowdfund(led)
-        fund.create("well", scheme="usd", organiser="well-fund", goal=1_000, deadline=clock.now + timedelta(days=7),
-                    host="host", fee_bps=1000, funds="well-fund")
-        grants.add_conduit("well:escrow", "well-fund")
-        fund.pledge("well", "ann", 600, pledge="a")
-        fund.pledge("well", "ben", 400, pledge="b")
-        clock.advance(days=7)
-        fund.close("well")  # gross 1000: fee 100 to host, net 900 to the fund
-        grants.spend("well-fund", "builder", 700, purpose="school well", day="2026-06-10", evidence="inv-1",
-                     transfer_id="dig")
-        tracer = Tracer(led)
-        # Escrow FIFO: ann's 600 pays the fee (100) then the first 500 of the payout; ben's 400 is the rest.
-        # Fund FIFO: the payout's first 700 pay 'dig': ann's 500, then 200 of ben's.
-        ann, ben = tracer.donation("hold:well/a/1"), tracer.donation("hold:well/b/1")
-        assert shares(ann.uses) == [("well/fee", 100), ("dig", 500)]
-        assert (shares(ben.uses), ben.unspent) == ([("dig", 200)], {"well-fund": 200})
-        assert ann.uses[1].via == ["well:escrow", "well-fund"]
-        assert shares(tracer.expense("dig").sources) == [("hold:well/a/1", 500), ("hold:well/b/1", 200)]
-        assert led.verify().ok
+    led, grants, fund = well_campaign
+    fund.close("well")  # gross 1000: fee 100 to host, net 900 to the fund
+    grants.spend("well-fund", "builder", 700, purpose="school well", day="2026-06-10", evidence="inv-1",
+                 transfer_id="dig")
+    tracer = Tracer(led)
+    # Escrow FIFO: ann's 600 pays the fee (100) then the first 500 of the payout; ben's 400 is the rest.
+    # Fund FIFO: the payout's first 700 pay 'dig': ann's 500, then 200 of ben's.
+    ann, ben = tracer.donation("hold:well/a/1"), tracer.donation("hold:well/b/1")
+    assert shares(ann.uses) == [("well/fee", 100), ("dig", 500)]
+    assert (shares(ben.uses), ben.unspent) == ([("dig", 200)], {"well-fund": 200})
+    assert ann.uses[1].via == ["well:escrow", "well-fund"]
+    assert shares(tracer.expense("dig").sources) == [("hold:well/a/1", 500), ("hold:well/b/1", 200)]
+    assert led.verify().ok
 
 
-def test_a_refunded_pledge_is_left_out_and_the_refund_cover_takes_its_place(tmp_path, clock):
-    with Ledger(str(tmp_path / "both.db"), create=True, ledger_id=LEDGER_ID, clock=clock,
-                plugins=[plugin, crowdfund_plugin], load_entrypoints=False) as led:
-        led.register_scheme("usd", kind="crowdfund")
-        for account in ("host", "ann", "ben", "builder"):
-            led.open_account(account, "usd")
-        for donor in ("ann", "ben"):
-            led.transfer("usd:issuer", donor, 10_000)
-        grants = Grants(led)
-        grants.open_fund("well-fund", "usd", currency="USD", purpose="school well")
-        fund = Crowdfund(led)
-        fund.create("well", scheme="usd", organiser="well-fund", goal=1_000, deadline=clock.now + timedelta(days=7),
-                    host="host", fee_bps=1000, funds="well-fund")
-        grants.add_conduit("well:escrow", "well-fund")
-        fund.pledge("well", "ann", 600, pledge="a")
-        fund.pledge("well", "ben", 400, pledge="b")
-        clock.advance(days=7)
-        fund.close("well")  # fee 100 to host, net 900 to the fund
-        fund.refund("well", "a", "donor asked")  # the fund covers 600; ann's posted pledge is reversed
-        tracer = Tracer(led)
-        with pytest.raises(NotTraceable) as caught:
-            tracer.donation("hold:well/a/1")
-        assert str(caught.value) == ("transfer 'hold:well/a/1' cannot be traced: it was reversed by "
-                                     "'hold:well/a/1:reversal'; a correction and what it corrects are left out of "
-                                     "every trace")
-        # Escrow line without ann: ben's 400 pays the fee (100) and 300 of the payout; the cover pays the rest.
-        ben = tracer.donation("hold:well/b/1")
-        assert [(u.transfer_id, u.amount) for u in ben.uses] == [("well/fee", 100)]
-        assert ben.unspent == {"well-fund": 300}
-        assert led.verify().ok
+def test_a_refunded_pledge_is_left_out_and_the_refund_cover_takes_its_place(well_campaign):
+    led, _, fund = well_campaign
+    fund.close("well")  # fee 100 to host, net 900 to the fund
+    fund.refund("well", "a", "donor asked")  # the fund covers 600; ann's posted pledge is reversed
+    tracer = Tracer(led)
+    with pytest.raises(NotTraceable) as caught:
+        tracer.donation("hold:well/a/1")
+    assert str(caught.value) == ("transfer 'hold:well/a/1' cannot be traced: it was reversed by "
+                                 "'hold:well/a/1:reversal'; a correction and what it corrects are left out of "
+                                 "every trace")
+    # Escrow line without ann: ben's 400 pays the fee (100) and 300 of the payout; the cover pays the rest.
+    ben = tracer.donation("hold:well/b/1")
+    assert [(u.transfer_id, u.amount) for u in ben.uses] == [("well/fee", 100)]
+    assert ben.unspent == {"well-fund": 300}
+    assert led.verify().ok

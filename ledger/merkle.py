@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from ledger_audit.rfc6962 import EMPTY_ROOT, hash_children
+from ledger_audit.rfc6962 import EMPTY_ROOT, hash_children, root_from_leaf_hashes
 
 from .errors import ValidationError
 
@@ -25,12 +25,9 @@ STORED_LEVEL = 5
 BLOCK = 1 << STORED_LEVEL
 
 
-def subtree_root(hashes: Sequence[bytes]) -> bytes:
-    """MTH of an aligned subtree given its leaf hashes (a power of two of them)."""
-    level = list(hashes)
-    while len(level) > 1:
-        level = [hash_children(level[i], level[i + 1]) for i in range(0, len(level), 2)]
-    return level[0]
+#: A stored node, and a run of leaf hashes: read by roots and proofs here and by the writer.
+NODE_SQL = "SELECT hash FROM ledger_tree WHERE level = ? AND idx = ?"
+LEAVES_SQL = "SELECT hash FROM ledger_chain WHERE seq >= ? AND seq < ? ORDER BY seq"
 
 
 class NodeReader:
@@ -46,22 +43,17 @@ class NodeReader:
 
     def __call__(self, level: int, idx: int) -> bytes:
         if level >= STORED_LEVEL:
-            found = self.rows("SELECT hash FROM ledger_tree WHERE level = ? AND idx = ?", (level, idx))
+            found = self.rows(NODE_SQL, (level, idx))
             return bytes(found[0][0])
         first = idx << level
         block = first >> STORED_LEVEL
         leaves = self._blocks.get(block)
         if leaves is None or len(leaves) < (first - (block << STORED_LEVEL)) + (1 << level):
             start = block << STORED_LEVEL
-            leaves = [
-                bytes(r[0])
-                for r in self.rows(
-                    "SELECT hash FROM ledger_chain WHERE seq >= ? AND seq < ? ORDER BY seq", (start, start + BLOCK)
-                )
-            ]
+            leaves = [bytes(r[0]) for r in self.rows(LEAVES_SQL, (start, start + BLOCK))]
             self._blocks[block] = leaves
         offset = first - (block << STORED_LEVEL)
-        return subtree_root(leaves[offset : offset + (1 << level)])
+        return root_from_leaf_hashes(leaves[offset : offset + (1 << level)])
 
 
 def _split(n: int) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Optional
@@ -82,12 +83,12 @@ class Command:
 
     def kinds(self) -> frozenset[str]:
         """The scheme kinds this command touches: test ``"time_bank" in command.kinds()``."""
+        return self._kinds
+
+    @cached_property
+    def _kinds(self) -> frozenset[str]:
         # Every plugin asks, for every command and batch item: computed once.
-        found = self.__dict__.get("_kinds")
-        if found is None:
-            found = frozenset(s.kind for s in self.schemes.values())
-            object.__setattr__(self, "_kinds", found)
-        return found
+        return frozenset(s.kind for s in self.schemes.values())
 
 
 class TransactionView:

@@ -16,10 +16,10 @@ from eventsourcing.persistence import StoredEvent
 from ledger_audit import FORMAT_VERSION, GENESIS_PREV, GENESIS_TYPE, body_hash, leaf_hash, make_leaf, parse_canonical
 from ledger_audit.canonical import MAX_SAFE_INTEGER
 from ledger_audit.chain import TS_FORMAT
-from ledger_audit.rfc6962 import hash_children
+from ledger_audit.rfc6962 import hash_children, root_from_leaf_hashes
 
 from ..errors import LedgerError, LedgerExists
-from ..merkle import BLOCK, STORED_LEVEL, subtree_root
+from ..merkle import BLOCK, LEAVES_SQL, NODE_SQL, STORED_LEVEL
 
 
 class ChainedRow(NamedTuple):
@@ -87,9 +87,7 @@ class ChainWriter:
     select_head = "SELECT seq, hash, ts FROM ledger_chain ORDER BY seq DESC LIMIT 1"
     select_ledger = "SELECT leaf FROM ledger_chain WHERE seq = 0"
     insert_leaf = "INSERT INTO ledger_chain (seq, notification_id, ts, leaf, hash) VALUES (?, ?, ?, ?, ?)"
-    select_node = "SELECT hash FROM ledger_tree WHERE level = ? AND idx = ?"
     insert_node = "INSERT INTO ledger_tree (level, idx, hash) VALUES (?, ?, ?)"
-    select_leaves = "SELECT hash FROM ledger_chain WHERE seq >= ? AND seq < ? ORDER BY seq"
 
     def __init__(self, clock: Callable[[], str] = utc_now_ts) -> None:
         self.clock = clock
@@ -156,14 +154,14 @@ class ChainWriter:
             start = block * BLOCK
             hashes = digests[max(start - first, 0) : start + BLOCK - first]
             if start < first:  # the block began in an earlier transaction
-                cursor.execute(self.select_leaves, (start, first))
+                cursor.execute(LEAVES_SQL, (start, first))
                 hashes = [bytes(r[0]) for r in cursor.fetchall()] + hashes
-            level, idx, node = STORED_LEVEL, block, subtree_root(hashes)
+            level, idx, node = STORED_LEVEL, block, root_from_leaf_hashes(hashes)
             nodes[(level, idx)] = node
             while idx % 2 == 1:
                 left = nodes.get((level, idx - 1))
                 if left is None:
-                    cursor.execute(self.select_node, (level, idx - 1))
+                    cursor.execute(NODE_SQL, (level, idx - 1))
                     left = bytes(cursor.fetchone()[0])
                 node = hash_children(left, node)
                 level, idx = level + 1, idx // 2

@@ -85,6 +85,13 @@ class Signer:
         except VerificationError as exc:
             raise CheckpointRefused(f"the signer's memory {self.state_path} is unreadable ({exc})") from None
 
+    def last_note(self) -> Optional[str]:
+        """The signed note of the last checkpoint this signer signed (``None`` if none)."""
+        try:
+            return self.state_path.read_text()
+        except FileNotFoundError:
+            return None
+
     def sign(self, size: int, root: bytes, root_at_last: Optional[bytes]) -> SignedCheckpoint:
         """Sign (ledger id, size, root) if it extends the last signed checkpoint.
 

@@ -13,6 +13,7 @@ commands, each a few lines; splitting it would scatter that map.
 from __future__ import annotations
 
 import json
+import os
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -275,16 +276,28 @@ def init(db: str, as_json: bool, ledger_id: Optional[str], key_path: Optional[st
 @db_option()
 @output_options
 def verify(db: str, as_json: bool) -> None:
-    """Check every leaf of the hash chain (Ledger.verify).
+    """Check the chain, what was signed, and every read model against the chain (Ledger.verify).
 
-    Prints the size and head; exits 1 naming the first bad seq.
+    Prints the size and head; exits 1 naming the first bad seq, or listing each read-model
+    cell that differs from what the chain's events say (table, key, column, expected, found).
     """
     with open_ledger(db) as ledger:
-        report = ledger.verify(raise_on_error=True)
+        report = ledger.verify()
     if as_json:
         emit(report, as_json)
+    elif report.ok:
+        click.echo(f"OK: chain of {report.size} events verified, head {report.head}; read models match it")
     else:
-        click.echo(f"OK: chain of {report.size} events verified, head {report.head}")
+        if report.bad_seq is not None:
+            click.echo(f"Error: chain breaks at seq {report.bad_seq}: {report.reason}", err=True)
+        else:
+            click.echo(f"Error: {report.reason}", err=True)
+        for difference in report.differences:
+            click.echo(f"  {difference}", err=True)
+        if report.drift > len(report.differences):
+            click.echo(f"  ... and {report.drift - len(report.differences)} more", err=True)
+    if not report.ok:
+        raise SystemExit(1)
 
 
 @cli.command()
@@ -639,10 +652,26 @@ def history(db: str, as_json: bool, account: str, after: Optional[int], limit: i
 
 
 @cli.command("plugins")
+@click.option("--db", default=None, help="Also list this ledger's schemes and whether each is writable here.")
 @output_options
-def plugins_command(as_json: bool) -> None:
-    """Loaded plugins: their distribution, version, scheme kinds and fact types."""
+def plugins_command(db: Optional[str], as_json: bool) -> None:
+    """Loaded plugins: their distribution, version, scheme kinds and fact types.
+
+    With --db (or $LEDGER_DB), also each registered scheme, the plugin its kind was
+    registered with, and whether it is writable here (its kind's plugin is loaded).
+    """
     rows = PluginHost().describe()
+    db = db or os.environ.get("LEDGER_DB")
+    if db:
+        with open_ledger(db) as ledger:
+            schemes = ledger.scheme_plugins()
+        if as_json:
+            emit({"plugins": rows, "schemes": schemes}, as_json)
+            return
+        emit(rows, False)
+        click.echo("")
+        emit(schemes, False)
+        return
     if rows or as_json:
         emit(rows, as_json)
     else:

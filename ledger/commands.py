@@ -21,6 +21,7 @@ from .errors import (
     AccountExists,
     FactVersionConflict,
     SchemeExists,
+    SchemePluginMissing,
     UnknownAccount,
     UnknownFactType,
     UnknownSchemeKind,
@@ -103,6 +104,7 @@ class Planner(Movements):
             floor=info.floor,
             ceiling=info.ceiling,
             issuer=info.issuer,
+            plugin=None if info.kind == "basic" else self.host.provider(info.kind),
         )
         account = Account(account_id=info.issuer, scheme=name, unit=unit, owner=name, floor=None, ceiling=None)
         row = (name, info.kind, unit, info.step, info.floor, info.ceiling, info.issuer)
@@ -112,8 +114,16 @@ class Planner(Movements):
         self._extend(plan, command)
         return self._seal(plan)
 
+    def writable(self, scheme: SchemeInfo) -> None:
+        """Refuse a write in a scheme whose kind's plugin is not loaded: its rules would be skipped."""
+        if scheme.kind != "basic" and scheme.kind not in self.host.scheme_types:
+            aggregate = self.ledger._load(Scheme.create_id(scheme.name))
+            plugin = getattr(aggregate, "plugin", None) or f"the plugin that provides kind {scheme.kind!r}"
+            raise SchemePluginMissing(scheme.name, scheme.kind, plugin)
+
     def open_account(self, args: dict[str, Any]) -> Decision:
         scheme = self.ledger.scheme_info(args["scheme"])
+        self.writable(scheme)
         if self.ledger.account(args["account"], missing_ok=True) is not None:
             raise AccountExists(args["account"])
         floor = args.get("floor", scheme.floor)
@@ -136,6 +146,7 @@ class Planner(Movements):
         account = self.ledger._load(stream_id("account", account_id))
         if account is None:
             raise UnknownAccount(account_id)
+        self.writable(self.ledger.scheme_info(account.scheme))
         if account.closed:
             raise AccountClosed(account.account_id)
         return account

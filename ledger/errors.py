@@ -278,3 +278,40 @@ def describe(value: Any) -> str:
     """Short, safe rendering of a user value inside an error message."""
     text = repr(value)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+class ReadModelDrift(LedgerError):
+    """A stored read-model row disagrees with what the chain's events say it must be.
+
+    Raised by a write that finds it (nothing is written) and by ``verify(raise_on_error=True)``;
+    ``ledger verify`` lists every difference. Repair: rebuild the read models from the chain.
+    """
+
+    def __init__(self, table: str, key: object, column: str, expected: object, found: object) -> None:
+        self.table, self.key, self.column, self.expected, self.found = table, key, column, expected, found
+        super().__init__(
+            f"read model {table} row {key!r} column {column!r} is {found!r} but the chain says {expected!r}; "
+            "the table was changed outside the ledger: nothing was written"
+        )
+
+
+class RequestLogTampered(LedgerError):
+    """A request-log row that the chain does not back: its answer is refused, not replayed."""
+
+    def __init__(self, request_id: str, reason: str) -> None:
+        self.request_id, self.reason = request_id, reason
+        super().__init__(
+            f"request id {request_id!r} is in the request log but {reason}: the log was changed outside the "
+            "ledger, so it is not answered from it (ledger verify lists every difference)"
+        )
+
+
+class SchemePluginMissing(LedgerError):
+    """A write touches a scheme whose kind's plugin is not installed: its rules could not be applied."""
+
+    def __init__(self, scheme: str, kind: str, plugin: str) -> None:
+        self.scheme, self.kind, self.plugin = scheme, kind, plugin
+        super().__init__(
+            f"scheme {scheme!r} is of kind {kind!r}, provided by {plugin}, which is not installed here: "
+            f"install it to write in this scheme (reading and verifying work without it)"
+        )

@@ -9,7 +9,6 @@ from fresh state, a bounded number of times.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import uuid
@@ -19,15 +18,14 @@ from typing import Any, Callable, Iterable, Optional
 
 from eventsourcing import persistence as es
 from eventsourcing.application import AggregateNotFoundError
-from ledger_audit import CanonicalFormError, canonical_bytes
+from ledger_audit import CanonicalFormError
 
 from . import schemas
 from .app import LedgerApplication, is_postgres_url, redact, store_env
 from .commands import Decision, Planner
-from .domain import Genesis
+from .domain import Genesis, Scheme
 from .errors import (
     ConcurrencyConflict,
-    DuplicateRequest,
     LedgerExists,
     LedgerNotInitialised,
     LedgerUnreadable,
@@ -41,6 +39,8 @@ from .plan import StaleRead
 from .plugins import Command, Exporter, PluginHost
 from .proofs import Proofs
 from .queries import DECISION_READS, Queries
+from .requests import RequestLog, request_event
+from .requests import digest as request_digest
 from .results import AccountInfo, FactResult, HoldResult, Record, SchemeInfo, TransferResult
 from .store.chain import TS_FORMAT
 from .store.writeset import RequestIdTaken, RequestRecord, WriteSet
@@ -97,6 +97,7 @@ class Ledger(Queries, Proofs):
                 raise StoreUnreachable(redact(self.db), str(exc)) from None
             raise LedgerUnreadable(redact(self.db), str(exc)) from None
         self._recorder = self._app.recorder
+        self._requests = RequestLog(self._rows, self._recorder.event_id, self._recorder.dialect)
         self._planner = Planner(self)
         #: ``ledger_accounts`` rows already read, by account (see ``Movements._pair``).
         self._account_rows: dict[str, tuple] = {}
@@ -110,11 +111,22 @@ class Ledger(Queries, Proofs):
             raise
 
     def _open_or_create(self, create: bool, ledger_id: Optional[str]) -> None:
-        genesis = self._rows("SELECT leaf FROM ledger_chain WHERE seq = 0") if self._recorder.has_tables() else []
+        tables = self._recorder.has_tables()
+        genesis = self._rows("SELECT leaf FROM ledger_chain WHERE seq = 0") if tables else []
         if genesis:
-            self.ledger_id = json.loads(bytes(genesis[0][0]))["ledger"]
+            leaf = genesis[0][0]
+            try:
+                if not isinstance(leaf, (bytes, memoryview)):  # bytes(n) of an int would allocate n bytes
+                    raise TypeError(f"stored as {type(leaf).__name__}")
+                self.ledger_id = json.loads(bytes(leaf))["ledger"]
+            except (TypeError, ValueError, KeyError) as exc:
+                reason = f"its genesis leaf (seq 0) is unreadable ({exc}); the file was edited"
+                raise LedgerUnreadable(redact(self.db), reason) from None
             if ledger_id is not None and ledger_id != self.ledger_id:
                 raise LedgerExists(f"{redact(self.db)} (ledger {self.ledger_id!r}, not {ledger_id!r})")
+        elif tables and self._rows("SELECT 1 FROM ledger_chain LIMIT 1"):
+            reason = "the chain has leaves but no genesis leaf (seq 0): the file was edited"
+            raise LedgerUnreadable(redact(self.db), reason)
         elif create:
             self._create(ledger_id or f"commons-ledger.local/{uuid.uuid4().hex}")
         else:
@@ -306,6 +318,16 @@ class Ledger(Queries, Proofs):
         args = schemas.load(schemas.RecordFactSchema, "record_fact", raw)
         return FactResult.from_dict(self._execute("record_fact", args, lambda: self._planner.record_fact(args)))
 
+    def scheme_plugins(self) -> list[dict[str, Any]]:
+        """Each registered scheme: its kind, the plugin its kind was registered with, and whether
+        this ``Ledger`` can write in it (a kind's plugin must be loaded; see ``SchemePluginMissing``)."""
+        out = []
+        for scheme in self.schemes():
+            recorded = getattr(self._load(Scheme.create_id(scheme.name)), "plugin", None)
+            writable = scheme.kind == "basic" or scheme.kind in self.plugins.scheme_types
+            out.append({"scheme": scheme.name, "kind": scheme.kind, "plugin": recorded, "writable": writable})
+        return out
+
     def exporters(self) -> dict[str, Exporter]:
         """Export formats declared by the loaded plugins (and the built-in ``sqlite``, ``csv``), by name."""
         return self.plugins.exporters()
@@ -357,7 +379,11 @@ class Ledger(Queries, Proofs):
             if not aggregates:
                 return ws.finish({}) if ws.finish else {}
             if request_id is not None:
-                ws.request = RequestRecord(request_id, command, digest)
+                # The request event closes the command: its stream makes the id unique in the
+                # database, its body lets the chain rebuild the answer (ledger/requests.py).
+                request = request_event(request_id, command, digest, ws.result_refs)
+                aggregates = [*aggregates, request]
+                ws.requests.append(RequestRecord(request_id, command, digest, (request.id, request.version)))
             try:
                 self._app.save(*aggregates, writeset=ws)
             except es.IntegrityError:
@@ -385,17 +411,10 @@ class Ledger(Queries, Proofs):
 
     @staticmethod
     def _digest(command: str, args: dict[str, Any]) -> str:
-        body = {k: v for k, v in args.items() if k != "request_id"}
-        data = canonical_bytes({"command": command, "args": body}, default=str)
-        return hashlib.sha256(data).hexdigest()
+        return request_digest(command, args)
 
     def _replay(self, request_id: str, command: str, digest: str) -> Optional[dict[str, Any]]:
-        rows = self._rows("SELECT command, digest, result FROM ledger_requests WHERE request_id = ?", (request_id,))
-        if not rows:
-            return None
-        if rows[0][0] != command or rows[0][1] != digest:
-            raise DuplicateRequest(request_id, command)
-        return json.loads(rows[0][2])
+        return self._requests.answer(request_id, command, digest)
 
     def _load(self, aggregate_id: uuid.UUID) -> Any:
         """Load an aggregate, or ``None`` if the stream does not exist."""

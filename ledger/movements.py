@@ -24,7 +24,10 @@ from .errors import (
 )
 from .plan import Decision, Plan, as_json, key, new_id
 from .plugins import Command
+from .requests import ITEM_COMMANDS, request_event
+from .requests import digest as request_digest
 from .results import HoldResult, SchemeInfo
+from .store.writeset import RequestRecord
 
 if TYPE_CHECKING:
     from .ledger import Ledger
@@ -39,9 +42,38 @@ class Movements:
         return self._seal(plan)
 
     def batch(self, items: list[dict[str, Any]]) -> Decision:
+        """Plan every item; an item's own request id is honoured as a standalone command's is.
+
+        Already committed with the same command and arguments: the item is not planned again
+        and its first answer stands in the batch's result. Committed with other arguments:
+        ``DuplicateRequest``. Two items with one id: refused before anything is planned.
+        """
         plan = Plan()
+        first_with: dict[str, int] = {}
+        for i, item in enumerate(items):
+            request_id = item.get("request_id")
+            if request_id is not None and request_id in first_with:
+                raise ValidationError(
+                    "batch",
+                    {f"items[{i}].request_id": [f"repeats the request id of items[{first_with[request_id]}]."]},
+                )
+            if request_id is not None:
+                first_with[request_id] = i
         for item in items:
+            request_id = item.get("request_id")
+            if request_id is None:
+                getattr(self, f"_{item['type']}")(plan, item)
+                continue
+            command = ITEM_COMMANDS[item["type"]]
+            digest = request_digest(command, {k: v for k, v in item.items() if k != "type"})
+            answered = self.ledger._requests.answer(request_id, command, digest)
+            if answered is not None:
+                plan.results.append((self.ledger._requests.ref_of(answered["seq"]), None, answered))
+                continue
+            index = len(plan.results)
             getattr(self, f"_{item['type']}")(plan, item)
+            request = request_event(request_id, command, digest, [plan.results[index][0]])
+            plan.ws.requests.append(RequestRecord(request_id, command, digest, plan.add(request), index))
         return self._seal(plan, single=False)
 
     def _pair(
@@ -78,6 +110,7 @@ class Movements:
             raise UnitMismatch(debit, found[debit][1], credit, found[credit][1])
         schemes = {account: self.ledger.scheme_info(found[account][3]) for account in (debit, credit)}
         for scheme in schemes.values():
+            self.writable(scheme)  # type: ignore[attr-defined]
             if amount is not None and amount % scheme.step:
                 raise ValidationError(
                     command, {"amount": [f"must be a multiple of {scheme.step} in scheme {scheme.name!r}."]}

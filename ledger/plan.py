@@ -52,7 +52,9 @@ class Plan:
     facts: dict[Any, Fact] = field(default_factory=dict)
     fact_base: dict[Any, int] = field(default_factory=dict)
     commands: list[Command] = field(default_factory=list)
-    results: list[tuple[EventKey, str, dict[str, Any]]] = field(default_factory=list)
+    #: ``(event, kind, data)`` per result item; ``kind`` ``None``: a replayed batch item, whose
+    #: ``data`` is its first answer and whose ``event`` is the one that answer was made from.
+    results: list[tuple[EventKey, Any, dict[str, Any]]] = field(default_factory=list)
     #: ``ledger_accounts`` rows (account, unit, closed, scheme) read while planning, by account.
     accounts: dict[str, Any] = field(default_factory=dict)
 
@@ -76,10 +78,12 @@ class Plan:
         results = self.results
 
         def build(seqs: dict[EventKey, int]) -> dict[str, Any]:
-            items = [{**data, "seq": seqs[k], "type": kind} for k, kind, data in results]
+            items = [data if kind is None else {**data, "seq": seqs[k], "type": kind} for k, kind, data in results]
             return items[0] if single else {"items": items}
 
         self.ws.finish = build
+        refs = [k for k, _, _ in results]
+        self.ws.result_refs = refs[:1] if single else refs
         return self.aggregates, self.ws
 
 

@@ -146,15 +146,16 @@ class PluginHost:
             raise PluginError(
                 exc.plugin if isinstance(exc.plugin, str) else self._name(exc.plugin), "load", exc
             ) from None
-        self.scheme_types = self._collect("ledger_register_schemes", "kind")
+        self.scheme_owners: dict[str, str] = {}
+        self.scheme_types = self._collect("ledger_register_schemes", "kind", self.scheme_owners)
         self.fact_types = self._collect("ledger_register_fact_types", "name")
 
     def _name(self, plugin: Any) -> str:
         return self.pm.get_name(plugin) or getattr(plugin, "__name__", repr(plugin))
 
-    def _collect(self, hook: str, key: str) -> dict[str, Any]:
+    def _collect(self, hook: str, key: str, owners: Optional[dict[str, str]] = None) -> dict[str, Any]:
         found: dict[str, Any] = {}
-        owners: dict[str, str] = {}
+        owners = {} if owners is None else owners
         for name, items in self.call(hook):
             for item in items or ():
                 ident = getattr(item, key)
@@ -196,6 +197,15 @@ class PluginHost:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception:
                 log.exception("plugin %s failed in %s; the committed command stands", impl.plugin_name, hook)
+
+    def provider(self, kind: str) -> str:
+        """Who provides scheme ``kind``: ``"distribution version"`` if installed as one, else the plugin's name."""
+        name = self.scheme_owners[kind]
+        for plugin, dist in self.pm.list_plugin_distinfo():
+            if self._name(plugin) == name:
+                return f"{dist.metadata['name']} {dist.version}"
+        version = _module_version(self.pm.get_plugin(name))
+        return f"{name} {version}" if version else name
 
     def exporters(self) -> dict[str, Exporter]:
         return self._collect("ledger_register_exporters", "name")

@@ -12,7 +12,7 @@ from ledger_audit import leaf_hash
 from . import schemas
 from .checkpoints import SignedCheckpoint, Signer
 from .domain import Genesis
-from .errors import ValidationError
+from .errors import CheckpointRefused, ValidationError
 from .merkle import MerkleView, NodeReader
 from .store.chain import TS_FORMAT
 from .store.writeset import WriteSet
@@ -57,24 +57,55 @@ class Proofs:
         return Signer(self.key_path, self.ledger_id)  # type: ignore[attr-defined]
 
     def checkpoint(self) -> SignedCheckpoint:
-        """Sign a checkpoint of the whole ledger now (or return the last one if nothing was added).
+        """Verify the ledger, then sign a checkpoint of what was verified (or return the stored
+        one of that size, if its root is the same).
 
-        Refused (``CheckpointRefused``) if the tree does not extend the last checkpoint
-        this ledger's signer signed. The key is the current one (after rotations).
+        Nothing is signed unless :meth:`verify` passes — the chain, the Merkle nodes, what was
+        signed before and every read model (``CheckpointRefused`` names the first problem).
+        Refused too if the tree does not extend the last checkpoint this ledger's signer
+        signed. The key is the current one (after rotations).
         """
         signer = self.signer
         signer.finish_rotation(self.public_key)  # type: ignore[attr-defined]
-        view = self._merkle()
+        self._store_remembered(signer)
+        report = self.verify()  # type: ignore[attr-defined]
+        if not report.ok:
+            where = f" at seq {report.bad_seq}" if report.bad_seq is not None else ""
+            raise CheckpointRefused(f"the ledger does not verify{where}: {report.reason}")
+        size, root = report.size, bytes.fromhex(report.root)
         last = signer.last()
         latest = self.latest_checkpoint()
-        if last is not None and latest is not None and latest.size == view.size == last.size:
-            return latest
-        root_at_last = view.root(last.size) if last is not None and last.size <= view.size else None
-        signed = signer.sign(view.size, view.root(view.size), root_at_last)
+        if last is not None and latest is not None and latest.size == size == last.size:
+            if latest.root == root == last.root:
+                return latest
+            raise CheckpointRefused(
+                f"the stored checkpoint of size {size} signed another root than this ledger's: "
+                "the history was rewritten at the same size"
+            )
+        view = self._merkle()
+        root_at_last = view.root(last.size) if last is not None and last.size <= size else None
+        signed = signer.sign(size, root, root_at_last)
         self._recorder.insert_checkpoint(  # type: ignore[attr-defined]
             signed.size, signed.root, signed.note, datetime.now(UTC).strftime(TS_FORMAT)
         )
         return signed
+
+    def _store_remembered(self, signer: Signer) -> None:
+        """Keep the signer's last checkpoint beside the chain if the database lost it.
+
+        The signer remembers a checkpoint before the database stores it, so a crash between
+        the two leaves a note only the signer holds. It is stored again when it is this
+        chain's own: same size kept and same root; anything else is left for verify to report.
+        """
+        last, note = signer.last(), signer.last_note()
+        if last is None or note is None or not 0 < last.size <= self.size():  # type: ignore[attr-defined]
+            return
+        if self._rows("SELECT 1 FROM ledger_checkpoints WHERE size = ?", (last.size,)):  # type: ignore[attr-defined]
+            return
+        if self._merkle().root(last.size) == last.root:
+            self._recorder.insert_checkpoint(  # type: ignore[attr-defined]
+                last.size, last.root, note, datetime.now(UTC).strftime(TS_FORMAT)
+            )
 
     def latest_checkpoint(self) -> Optional[SignedCheckpoint]:
         rows = self._rows("SELECT size, root, note FROM ledger_checkpoints ORDER BY size DESC LIMIT 1")  # type: ignore[attr-defined]
@@ -145,6 +176,7 @@ class Proofs:
             ws = WriteSet()
             ws.expected_seqs[(genesis.id, genesis.version)] = effective - 1
             ws.finish = lambda seqs: {"new_public_key": new_key, "effective_size": effective}
+            ws.result_refs = [(genesis.id, genesis.version)]
             return [genesis], ws
 
         result = self._execute("rotate_key", args, decide)  # type: ignore[attr-defined]

@@ -7,14 +7,30 @@ import sqlite3
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Optional, Sequence, Union
-from uuid import UUID
 
-from ledger_audit import ChainError, ChainVerifier
+from ledger_audit import ChainError
 
 from . import schemas
-from .errors import ChainBroken, UnknownAccount, UnknownHold, UnknownScheme, UnknownTransfer, ValidationError
+from .errors import (
+    ChainBroken,
+    CheckpointRefused,
+    ReadModelDrift,
+    UnknownAccount,
+    UnknownHold,
+    UnknownScheme,
+    UnknownTransfer,
+    ValidationError,
+)
 from .results import AccountInfo, Balance, Entry, FactResult, HoldResult, Page, SchemeInfo, TransferResult, VerifyReport
 from .store.chain import TS_FORMAT
+from .verify import run_walk
+
+try:  # PostgreSQL support is optional (pip install ".[postgres]")
+    from psycopg import Error as _PgError
+
+    PG_ERRORS: tuple[type[Exception], ...] = (_PgError,)
+except ImportError:  # pragma: no cover - the test suite installs it
+    PG_ERRORS = ()
 
 AsOf = Union[int, datetime, str, None]
 HOLD_COLUMNS = "hold_id, debit, credit, amount, unit, status, posted, expires_at, seq, code, memo, details"
@@ -39,6 +55,7 @@ def _with_details(row: Sequence[Any]) -> list[Any]:
 
 class Queries:
     _recorder: Any
+    ledger_id: str
 
     def _rows(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return self._recorder.query(sql, params)
@@ -271,47 +288,46 @@ class Queries:
         return self._rows(SIZE_SQL)[0][0]
 
     def verify(self, *, raise_on_error: bool = False) -> VerifyReport:
-        """Recompute every leaf hash from the stored rows; report the first bad ``seq``.
+        """Check the chain, what was signed, and every read model against the chain's bodies.
 
-        Walks the event table (in insertion order) and the chain (in seq order) in
-        step, in one read transaction: a deleted, inserted, reordered or altered row
-        in either breaks the walk at the first position it touches.
+        One read snapshot, one pass (``ledger/verify.py``): every leaf hash recomputed from the
+        stored rows; the Merkle nodes; each stored checkpoint and the signer's memory (a chain
+        shorter than something it signed fails); every read-model table rebuilt from the
+        bodies alone and compared cell by cell (``differences``). ``raise_on_error`` raises
+        ``ChainBroken`` for a broken chain or signature state and ``ReadModelDrift`` for the
+        first differing cell.
         """
-        verifier = ChainVerifier()
-        event_id = self._recorder.event_id
-        with self._recorder.snapshot() as snap:
-            events = snap.rows(
-                f"SELECT {event_id}, originator_id, originator_version, topic, state FROM stored_events "
-                f"ORDER BY {event_id}"
-            )
-            chain = snap.rows("SELECT seq, notification_id, leaf, hash FROM ledger_chain ORDER BY seq")
-            try:
-                while True:
-                    e, link = next(events, None), next(chain, None)
-                    if e is None and link is None:
-                        break
-                    self._check_link(verifier.size, e, link)
-                    leaf = verifier.feed(bytes(link[2]), bytes(e[4]), bytes(link[3]))
-                    if (UUID(leaf.stream), leaf.version, leaf.type) != (UUID(str(e[1])), e[2], e[3]):
-                        raise ChainError(leaf.seq, "leaf names a different stream, version or type than its event")
-            except ChainError as exc:
-                if raise_on_error:
-                    raise ChainBroken(exc.seq, exc.reason) from None
-                return VerifyReport(False, verifier.size, verifier.head, exc.seq, exc.reason)
-            except sqlite3.DatabaseError as exc:  # a corrupted page: the walk cannot go past it
-                reason = f"the database file is damaged ({exc})"
-                if raise_on_error:
-                    raise ChainBroken(verifier.size, reason) from None
-                return VerifyReport(False, verifier.size, verifier.head, verifier.size, reason)
-        return VerifyReport(True, verifier.size, verifier.head)
+        try:
+            memory = self.signer.last()  # type: ignore[attr-defined]
+            memory_problem = None
+        except CheckpointRefused as exc:
+            memory, memory_problem = None, exc.reason
+        walk = None
+        try:
+            with self._recorder.snapshot() as snap:
+                recorder = self._recorder
+                walk = run_walk(snap, recorder.event_id, recorder.dialect, memory, self.ledger_id)
+        except ChainError as exc:
+            size, head = (walk.verifier.size, walk.verifier.head) if walk else (exc.seq or 0, "")
+            return self._failed(raise_on_error, exc.seq, exc.reason, size, head)
+        except (sqlite3.DatabaseError, *PG_ERRORS) as exc:  # a damaged page or a cell the driver cannot read
+            return self._failed(raise_on_error, None, f"the database cannot be read ({exc})", 0, "")
+        size, head = walk.verifier.size, walk.verifier.head
+        if memory_problem is not None:
+            return self._failed(raise_on_error, size, memory_problem, size, head)
+        for problem in (walk.signed_problem, walk.replay_problem):
+            if problem is not None:
+                return self._failed(raise_on_error, problem[0], problem[1], size, head)
+        if walk.diffs.count:
+            first = walk.diffs.listed[0]
+            if raise_on_error:
+                raise ReadModelDrift(first.table, first.key, first.column, first.expected, first.found)
+            reason = f"{walk.diffs.count} read-model cell(s) differ from the chain; first: {first}"
+            return VerifyReport(False, size, head, None, reason, tuple(walk.diffs.listed), walk.diffs.count)
+        return VerifyReport(True, size, head, root=walk.tree.root().hex())
 
     @staticmethod
-    def _check_link(position: int, event: Any, link: Any) -> None:
-        if link is None:
-            raise ChainError(position, "a stored event has no leaf (a row was inserted or a leaf deleted)")
-        if link[0] != position:
-            raise ChainError(position, f"sequence number {position} is missing from the chain")
-        if event is None:
-            raise ChainError(position, "a leaf has no stored event (an event row was deleted)")
-        if link[1] != event[0]:
-            raise ChainError(position, "the leaf points at another stored event (rows inserted, deleted or moved)")
+    def _failed(raise_on_error: bool, seq: Optional[int], reason: str, size: int, head: str) -> VerifyReport:
+        if raise_on_error:
+            raise ChainBroken(seq if seq is not None else size, reason)
+        return VerifyReport(False, size, head, seq, reason)

@@ -154,3 +154,13 @@ class VerifyReport(Record):
     head: str
     bad_seq: Optional[int] = None
     reason: Optional[str] = None
+    #: Read-model cells that differ from what the chain's events say (the first 100; ``drift``
+    #: counts them all). Each has ``table``, ``key``, ``column``, ``expected``, ``found``.
+    differences: tuple = ()
+    drift: int = 0
+    #: The Merkle root (hex) of the ``size`` events verified, computed from their leaves.
+    root: Optional[str] = None
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.__dict__.items() if k != "differences"}
+        return {**data, "differences": [d.to_dict() for d in self.differences]}

@@ -232,7 +232,7 @@ def test_totals_table(db):
 def test_verify_prints_size_and_head(db):
     with Ledger(db) as ledger:
         report = ledger.verify()
-    assert ok(db, "verify") == f"OK: chain of {report.size} events verified, head {report.head}\n"
+    assert ok(db, "verify") == f"OK: chain of {report.size} events verified, head {report.head}; read models match it\n"
     assert as_json(db, "verify") == report.to_dict()
 
 

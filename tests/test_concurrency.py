@@ -43,8 +43,8 @@ def test_two_processes_append_concurrently_without_forks_or_losses(db_path):
     with Ledger(db_path) as led:
         report = led.verify()
         assert report.ok, report
-        # 150 transfers + 15 holds + 15 posts per process, each one event.
-        assert report.size == start + 2 * (PER_PROCESS + 30)
+        # Per process: 150 transfers, each with its request event, and 15 holds + 15 posts.
+        assert report.size == start + 2 * (2 * PER_PROCESS + 30)
         seqs = [seq for ack in acked for _, seq in ack]
         assert len(set(seqs)) == len(seqs) == 2 * PER_PROCESS
         stored = {row[0] for row in led._rows("SELECT transfer_id FROM ledger_transfers")}

@@ -124,9 +124,13 @@ def test_leaf_inserted_in_the_middle_is_found(season, db_path):
     assert season.verify().bad_seq == 4
 
 
-def test_a_rewritten_amount_in_the_read_model_is_not_the_chain(season, db_path):
-    # Balances are derived: editing them does not break the chain, which is why the
-    # chain (not the projection) is what an auditor recomputes balances from.
+def test_a_rewritten_amount_in_the_read_model_is_a_named_difference(season, db_path):
+    # Balances are derived: editing them leaves the chain intact, and verify() rebuilds them
+    # from the chain's bodies and names the cell that drifted.
     conn = attacker(db_path)
     conn.execute("UPDATE ledger_balances SET credits_posted = credits_posted + 1000 WHERE account = 'alice'")
-    assert season.verify().ok
+    report = season.verify()
+    assert not report.ok and report.bad_seq is None and report.drift == 1
+    (diff,) = report.differences
+    assert (diff.table, diff.key, diff.column, diff.found - diff.expected) == (
+        "ledger_balances", "alice", "credits_posted", 1000)

@@ -5,6 +5,7 @@ from .facts import Fact
 from .genesis import GENESIS_TOPIC, Genesis
 from .holds import EXPIRED, HELD, POSTED, VOIDED, Hold
 from .ids import stream_id
+from .requests import Request
 from .schemes import Scheme, issuer_of
 from .transfers import Transfer
 
@@ -18,6 +19,7 @@ __all__ = [
     "Fact",
     "Genesis",
     "Hold",
+    "Request",
     "Scheme",
     "Transfer",
     "issuer_of",

@@ -27,6 +27,8 @@ class Scheme(Aggregate):
         floor: Optional[int]
         ceiling: Optional[int]
         issuer: str
+        #: The plugin that provides ``kind`` ("distribution version"), ``None`` for ``basic``.
+        plugin: Optional[str]
 
     @staticmethod
     def create_id(name: str) -> UUID:
@@ -34,7 +36,15 @@ class Scheme(Aggregate):
 
     @event(Created)
     def __init__(
-        self, name: str, kind: str, unit: str, step: int, floor: Optional[int], ceiling: Optional[int], issuer: str
+        self,
+        name: str,
+        kind: str,
+        unit: str,
+        step: int,
+        floor: Optional[int],
+        ceiling: Optional[int],
+        issuer: str,
+        plugin: Optional[str] = None,  # absent from schemes registered before it was recorded
     ) -> None:
         self.name = name
         self.kind = kind
@@ -43,3 +53,4 @@ class Scheme(Aggregate):
         self.floor = floor
         self.ceiling = ceiling
         self.issuer = issuer
+        self.plugin = plugin

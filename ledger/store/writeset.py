@@ -11,14 +11,21 @@ back: events, leaves and read models together.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 from uuid import UUID
 
 from eventsourcing import persistence as es
+from ledger_audit.readmodels import result_json
 
-from ..errors import AccountClosed, AccountNotEmpty, InsufficientFunds, LimitExceeded, UnknownAccount
+from ..errors import (
+    AccountClosed,
+    AccountNotEmpty,
+    InsufficientFunds,
+    LimitExceeded,
+    ReadModelDrift,
+    UnknownAccount,
+)
 from .chain import ChainedRow
 
 EventKey = tuple[UUID, int]
@@ -126,6 +133,23 @@ SCHEMA = [
 APPEND_ONLY_TABLES = ("ledger_chain", "ledger_tree", "ledger_checkpoints", "ledger_requests")
 
 
+BALANCE_COLUMNS = ("debits_posted", "credits_posted", "debits_pending", "credits_pending")
+
+
+def _check_balance_row(row: Sequence[Any]) -> None:
+    """Refuse to move a balance whose row disagrees with the posting it was last moved by."""
+    account, totals, seq, opened, last = row[0], row[5:9], row[9], row[10], row[11:15]
+    if last[0] is None:
+        expected = (0, 0, 0, 0)
+        if seq != opened:
+            raise ReadModelDrift("ledger_balances", account, "seq", opened, seq)
+    else:
+        expected = tuple(last)
+    for name, want, found in zip(BALANCE_COLUMNS, expected, totals):
+        if type(found) is not int or found != want:
+            raise ReadModelDrift("ledger_balances", account, name, want, found)
+
+
 @dataclass(frozen=True)
 class Posting:
     """One account's balance movement caused by one event.
@@ -148,9 +172,14 @@ class Posting:
 
 @dataclass(frozen=True)
 class RequestRecord:
+    """A request id to record with the result it answers: the command's (``item`` ``None``)
+    or one batch item's (its index in the result's ``items``)."""
+
     request_id: str
     command: str
     digest: str
+    event: EventKey
+    item: Optional[int] = None
 
 
 class RequestIdTaken(Exception):
@@ -177,7 +206,9 @@ class WriteSet:
     must_be_empty: list[str] = field(default_factory=list)
     #: Called with the cursor after every row is written: the plugins' in-transaction checks.
     checks: list[Callable[[Any], None]] = field(default_factory=list)
-    request: Optional[RequestRecord] = None
+    requests: list[RequestRecord] = field(default_factory=list)
+    #: The events the result is made from, in result order (a request event names them).
+    result_refs: list[EventKey] = field(default_factory=list)
     #: Builds the command's result once sequence numbers are known (inside the transaction,
     #: so a request id's stored result is exactly what the first caller got back).
     finish: Optional[Callable[[dict[EventKey, int]], dict[str, Any]]] = None
@@ -193,8 +224,8 @@ class WriteSet:
         if self.personal:
             c.executemany("INSERT INTO ledger_personal VALUES (?)", [(seqs[k],) for k in self.personal])
         self.result = self.finish(seqs) if self.finish is not None else {"seq": self.last_seq}
-        if self.request is not None:
-            self._record_request(c)
+        for request in self.requests:
+            self._record_request(c, request, seqs[request.event])
         for account in self.must_be_empty:
             self._check_empty(c, account)
         for key, values in self.schemes:
@@ -232,14 +263,14 @@ class WriteSet:
         for check in self.checks:
             check(c)
 
-    def _record_request(self, c: Any) -> None:
-        req = self.request
+    def _record_request(self, c: Any, req: RequestRecord, seq: int) -> None:
         c.execute("SELECT 1 FROM ledger_requests WHERE request_id = ?", (req.request_id,))
         if c.fetchone() is not None:
             raise RequestIdTaken(req.request_id)
+        result = self.result if req.item is None else self.result["items"][req.item]  # type: ignore[index]
         c.execute(
             "INSERT INTO ledger_requests VALUES (?, ?, ?, ?, ?)",
-            (req.request_id, req.command, req.digest, json.dumps(self.result, sort_keys=True), self.last_seq),
+            (req.request_id, req.command, req.digest, result_json(result), seq),
         )
 
     @staticmethod
@@ -269,13 +300,20 @@ class WriteSet:
         state: dict[str, tuple[tuple, list[int]]] = {}
         for i in range(0, len(accounts), self.READ_CHUNK):
             chunk = accounts[i : i + self.READ_CHUNK]
+            # Each balance row is read with the posting row it says it was last moved by (or the
+            # account's opening, if none): a balance edited outside the ledger no longer matches
+            # that posting's running totals, and no limit is checked against it.
             c.execute(
                 "SELECT a.account, a.unit, a.floor, a.ceiling, a.closed, b.debits_posted, b.credits_posted, "
-                "b.debits_pending, b.credits_pending FROM ledger_accounts a "
-                f"JOIN ledger_balances b ON b.account = a.account WHERE a.account IN ({', '.join('?' * len(chunk))})",
+                "b.debits_pending, b.credits_pending, b.seq, a.seq, p.debits_posted, p.credits_posted, "
+                "p.debits_pending, p.credits_pending FROM ledger_accounts a "
+                "JOIN ledger_balances b ON b.account = a.account "
+                "LEFT JOIN ledger_postings p ON p.account = b.account AND p.seq = b.seq "
+                f"WHERE a.account IN ({', '.join('?' * len(chunk))})",
                 chunk,
             )
             for row in c.fetchall():
+                _check_balance_row(row)
                 state[row[0]] = (tuple(row[1:5]), list(row[5:9]))
         rows = []
         last_seq: dict[str, int] = {}

@@ -55,9 +55,11 @@ def test_sigkill_at_random_moments_loses_nothing_acknowledged(db_path: str, back
             assert report.ok, (kill, report)
             totals = led.unit_totals()["m"]
             assert (totals["posted"], totals["pending"]) == (0, 0)
+            # Grouped once, not a correlated count per transfer: postings have no seq index.
             half = led._rows(
-                "SELECT t.transfer_id FROM ledger_transfers t WHERE "
-                "(SELECT COUNT(*) FROM ledger_postings p WHERE p.seq = t.seq) != 2"
+                "SELECT t.transfer_id FROM ledger_transfers t LEFT JOIN "
+                "(SELECT seq, COUNT(*) AS n FROM ledger_postings GROUP BY seq) p ON p.seq = t.seq "
+                "WHERE COALESCE(p.n, 0) != 2"
             )
             assert half == [], kill
             stored = {r[0] for r in led._rows("SELECT transfer_id FROM ledger_transfers")}

@@ -1,0 +1,394 @@
+"""The ledger's read models, rebuilt from the chain's bodies alone: a pure function of the events.
+
+Every number the ledger answers with (balances, holds, transfers, postings, account rules,
+facts, the request log) is kept in a table written in the same transaction as the events,
+and every one of those tables is a function of the events. :class:`ReadModelReplay` is that
+function, written once: the ledger's ``verify`` feeds it the stored bodies and compares its
+rows with the stored ones; an auditor can feed it an export's bodies.
+
+Rows have the columns of the ledger's tables, in their order (``docs/chain-spec.md``,
+"Read models"). Append-only tables (postings, transfers, facts, requests) are *emitted* as
+they arise, in chain order, so a caller can compare them as a stream; tables updated in
+place (schemes, accounts, balances, holds) are kept and read at the end. Memory is
+O(accounts + holds + fact series), never O(events).
+
+Command results (what a command returned, which a request id replays) are rebuilt by
+:func:`result_item` from one event and its stream's first event: the request event
+(``ledger.request.recorded.v1``) names the events of its result by stream and version.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from datetime import UTC, datetime
+from typing import Any, Callable, Iterator, Optional
+
+from .canonical import canonical_bytes
+from .chain import TS_FORMAT
+
+SCHEME_REGISTERED = "ledger.scheme.registered.v1"
+ACCOUNT_OPENED = "ledger.account.opened.v1"
+LIMITS_CHANGED = "ledger.account.limits_changed.v1"
+ACCOUNT_CLOSED = "ledger.account.closed.v1"
+TRANSFER = "ledger.transfer.recorded.v1"
+HOLD_PLACED = "ledger.hold.placed.v1"
+HOLD_POSTED = "ledger.hold.posted.v1"
+HOLD_VOIDED = "ledger.hold.voided.v1"
+HOLD_EXPIRED = "ledger.hold.expired.v1"
+FACT_RECORDED = "ledger.fact.recorded.v1"
+FACT_REVISED = "ledger.fact.revised.v1"
+KEY_ROTATED = "ledger.key.rotated.v1"
+REQUEST_RECORDED = "ledger.request.recorded.v1"
+
+#: Table -> column names, in the stored tables' order.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "ledger_schemes": ("scheme", "kind", "unit", "step", "floor", "ceiling", "issuer", "seq"),
+    "ledger_accounts": ("account", "scheme", "unit", "owner", "floor", "ceiling", "closed", "seq"),
+    "ledger_balances": (
+        "account", "unit", "debits_posted", "credits_posted", "debits_pending", "credits_pending", "seq",
+    ),
+    "ledger_postings": (
+        "account", "seq", "kind", "ref", "counterparty", "memo", "posted", "pending",
+        "debits_posted", "credits_posted", "debits_pending", "credits_pending",
+    ),
+    "ledger_transfers": (
+        "transfer_id", "debit", "credit", "amount", "unit", "code", "memo", "details", "reverses", "seq",
+    ),
+    "ledger_holds": (
+        "hold_id", "debit", "credit", "amount", "unit", "code", "memo", "details", "status", "expires_at",
+        "posted", "seq",
+    ),
+    "ledger_facts": ("seq", "fact_type", "subject", "version", "data"),
+    "ledger_requests": ("request_id", "command", "digest", "result", "seq"),
+}
+#: How many leading columns form each table's key.
+KEY_WIDTH = {"ledger_postings": 2, "ledger_transfers": 1, "ledger_facts": 1}
+#: Where the key column sits when it is not first (transfers and requests are streamed by seq).
+STREAM_KEY = {"ledger_transfers": 9, "ledger_facts": 0, "ledger_requests": 4}
+
+HOLD_STATUS = {HOLD_POSTED: "posted", HOLD_VOIDED: "voided", HOLD_EXPIRED: "expired"}
+HOLD_KIND = {HOLD_POSTED: "post", HOLD_VOIDED: "void", HOLD_EXPIRED: "expire"}
+#: Result kind of each request'd command's items (a reversal returns a transfer).
+RESULT_KIND = {
+    TRANSFER: "transfer",
+    HOLD_PLACED: "hold",
+    HOLD_POSTED: "post",
+    HOLD_VOIDED: "void",
+    FACT_RECORDED: "fact",
+    FACT_REVISED: "fact",
+    SCHEME_REGISTERED: "scheme",
+    ACCOUNT_OPENED: "account",
+    LIMITS_CHANGED: "account",
+    ACCOUNT_CLOSED: "account",
+}
+#: How many recent events keep their result item for the request events that follow them.
+RECENT = 4096
+
+
+class ReplayError(Exception):
+    """A body the read models cannot be derived from (a malformed or out-of-order event)."""
+
+    def __init__(self, seq: int, reason: str) -> None:
+        super().__init__(f"seq {seq}: {reason}")
+        self.seq = seq
+        self.reason = reason
+
+
+def details_json(value: Any) -> str:
+    """The stored form of ``details``/fact ``data``: canonical JSON, ``{}`` when empty."""
+    return canonical_bytes(value).decode("utf-8") if value else "{}"
+
+
+def ts_of(value: Any) -> Optional[str]:
+    """An eventsourcing datetime member (``{"_type_": "datetime_iso", "_data_": ...}``) in leaf-``ts`` form."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or value.get("_type_") != "datetime_iso" or not isinstance(value.get("_data_"), str):
+        raise ValueError("not a datetime member")
+    return datetime.fromisoformat(value["_data_"]).astimezone(UTC).strftime(TS_FORMAT)
+
+
+def result_json(result: Any) -> str:
+    """The stored form of a command's result in ``ledger_requests``."""
+    return json.dumps(result, sort_keys=True)
+
+
+def result_item(topic: str, seq: int, version: int, body: dict, first: dict) -> Optional[dict]:
+    """What a command returned for one of its events, from the event and its stream's first body.
+
+    For an account, ``first`` is its opening body with ``floor`` and ``ceiling`` as they were
+    just before this event (an account's limits change; its identity never does).
+    ``None`` for events that are no command's result item (genesis, expiries, requests).
+    """
+    kind = RESULT_KIND.get(topic)
+    if kind is None:
+        return None
+    if kind == "transfer":
+        fields = ("amount", "code", "credit", "debit", "details", "memo", "reverses", "transfer_id", "unit")
+        return {**{f: body[f] for f in fields}, "seq": seq, "type": kind}
+    if kind in ("hold", "post", "void"):
+        status = HOLD_STATUS.get(topic, "held")
+        posted = body["amount"] if topic == HOLD_POSTED else 0
+        fields = ("hold_id", "debit", "credit", "amount", "unit", "code", "memo", "details")
+        return {
+            **{f: first[f] for f in fields},
+            "status": status,
+            "posted": posted,
+            "expires_at": ts_of(first.get("expires_at")),
+            "seq": seq,
+            "type": kind,
+        }
+    if kind == "fact":
+        return {
+            "fact_type": first["fact_type"],
+            "subject": first["subject"],
+            "version": version,
+            "data": body["data"],
+            "seq": seq,
+            "type": kind,
+        }
+    if kind == "scheme":
+        fields = ("name", "unit", "floor", "ceiling", "issuer", "kind", "step")
+        return {**{f: body[f] for f in fields}, "seq": seq, "type": kind}
+    floor, ceiling = (body["floor"], body["ceiling"]) if topic == LIMITS_CHANGED else (first["floor"], first["ceiling"])
+    return {
+        "account": first["account_id"],
+        "scheme": first["scheme"],
+        "unit": first["unit"],
+        "owner": first["owner"],
+        "floor": floor,
+        "ceiling": ceiling,
+        "closed": topic == ACCOUNT_CLOSED,
+        "seq": seq,
+        "type": kind,
+    }
+
+
+def command_result(command: str, items: list[Optional[dict]], rotation: Optional[dict] = None) -> Any:
+    """A command's whole result from its items (in the order the request event lists them)."""
+    if command == "rotate_key":
+        if rotation is None:
+            raise ValueError("a rotate_key request must name its rotation event")
+        return {"new_public_key": rotation["new_public_key"], "effective_size": rotation["effective_size"]}
+    if command == "batch":
+        return {"items": items}
+    if not items:
+        raise ValueError(f"a {command} request must name its result event")
+    return items[0]
+
+
+#: Fetches ``(seq, topic, body, first_body)`` of the event at (stream, version) when it is no
+#: longer among the recent ones (a huge batch); ``None`` if there is no such event.
+Fetch = Callable[[str, int], Optional[tuple[int, str, dict, dict]]]
+
+
+class ReadModelReplay:
+    """Feed events in chain order (:meth:`feed`); read emitted rows from its return value.
+
+    ``feed`` returns the append-only rows the event adds, as ``(table, row)`` pairs; after the
+    last event, :meth:`tables` gives the in-place tables. A body that the ledger could not
+    have written raises :class:`ReplayError`.
+    """
+
+    def __init__(self, fetch: Optional[Fetch] = None) -> None:
+        self.schemes: dict[str, tuple] = {}
+        self.accounts: dict[str, list] = {}
+        self.balances: dict[str, list] = {}
+        self.holds: dict[str, list] = {}
+        #: stream id -> the first body of account, hold and fact streams (results need them).
+        self._first: dict[str, dict] = {}
+        self._hold_stream: dict[str, str] = {}
+        self._recent: OrderedDict[tuple[str, int], tuple[int, str, dict]] = OrderedDict()
+        self._fetch = fetch
+        #: seq of the first request event (request rows below it are from before requests were chained).
+        self.first_request_seq: Optional[int] = None
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def feed(self, seq: int, topic: str, stream: str, version: int, body: Any) -> list[tuple[str, tuple]]:
+        if not isinstance(body, dict):
+            raise ReplayError(seq, f"the body of a {topic} event is not a JSON object")
+        try:
+            out = self._apply(seq, topic, stream, version, body)
+        except ReplayError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ReplayError(seq, f"{topic} body cannot be replayed ({type(exc).__name__}: {exc})") from None
+        if topic in RESULT_KIND or topic == KEY_ROTATED:
+            recent = self._recent
+            recent[(stream, version)] = (seq, topic, body)
+            if len(recent) > RECENT:
+                recent.popitem(last=False)
+        return out
+
+    def _apply(self, seq: int, topic: str, stream: str, version: int, body: dict) -> list[tuple[str, tuple]]:
+        if topic == TRANSFER:
+            return self._transfer(seq, body)
+        if topic == HOLD_PLACED:
+            return self._hold_placed(seq, stream, body)
+        if topic in HOLD_STATUS:
+            return self._hold_settled(seq, topic, stream, body)
+        if topic == SCHEME_REGISTERED:
+            self.schemes[body["name"]] = (
+                body["name"], body["kind"], body["unit"], body["step"], body["floor"], body["ceiling"],
+                body["issuer"], seq,
+            )
+            return []
+        if topic == ACCOUNT_OPENED:
+            account = body["account_id"]
+            if account in self.accounts:
+                raise ReplayError(seq, f"account {account!r} is opened twice")
+            self.accounts[account] = [
+                account, body["scheme"], body["unit"], body["owner"], body["floor"], body["ceiling"], 0, seq,
+            ]
+            self.balances[account] = [account, body["unit"], 0, 0, 0, 0, seq]
+            self._first[stream] = body
+            return []
+        if topic in (LIMITS_CHANGED, ACCOUNT_CLOSED):
+            row = self._account_of(seq, stream)
+            if topic == LIMITS_CHANGED:
+                row[4], row[5] = body["floor"], body["ceiling"]
+                # An account's "first" body carries its limits as of now, for a later close's result.
+                self._first[stream] = {**self._first[stream], "floor": body["floor"], "ceiling": body["ceiling"]}
+            else:
+                row[6] = 1
+            return []
+        if topic in (FACT_RECORDED, FACT_REVISED):
+            if topic == FACT_RECORDED:
+                self._first[stream] = body
+            first = self._first.get(stream)
+            if first is None:
+                raise ReplayError(seq, "a fact is revised before it was recorded")
+            row = (seq, first["fact_type"], first["subject"], version, details_json(body["data"]))
+            return [("ledger_facts", row)]
+        if topic == REQUEST_RECORDED:
+            return self._request(seq, body)
+        return []
+
+    def _account_of(self, seq: int, stream: str) -> list:
+        first = self._first.get(stream)
+        if first is None:
+            raise ReplayError(seq, "an account event comes before the account was opened")
+        return self.accounts[first["account_id"]]
+
+    def _post(self, seq: int, kind: str, ref: str, debit: str, credit: str, memo: str, **amounts: int) -> list:
+        """Both accounts' posting rows for one event, moving their balances (as the writer does)."""
+        posted, pending, released = amounts.get("posted", 0), amounts.get("pending", 0), amounts.get("released", 0)
+        rows = []
+        for account, counterparty, side in ((debit, credit, 0), (credit, debit, 1)):
+            balance = self.balances.get(account)
+            if balance is None:
+                raise ReplayError(seq, f"a movement names account {account!r}, which was never opened")
+            balance[2 + side] += posted
+            balance[4 + side] += pending - released
+            balance[6] = seq
+            sign = 1 if side else -1
+            rows.append(
+                (
+                    "ledger_postings",
+                    (account, seq, kind, ref, counterparty, memo, sign * posted, sign * (pending - released),
+                     *balance[2:6]),
+                )
+            )
+        return rows
+
+    def _transfer(self, seq: int, body: dict) -> list:
+        tid, reverses = body["transfer_id"], body["reverses"]
+        rows = self._post(
+            seq, "reversal" if reverses else "transfer", tid, body["debit"], body["credit"], body["memo"],
+            posted=body["amount"],
+        )
+        transfer = (
+            tid, body["debit"], body["credit"], body["amount"], body["unit"], body["code"], body["memo"],
+            details_json(body["details"]), reverses, seq,
+        )
+        return [*rows, ("ledger_transfers", transfer)]
+
+    def _hold_placed(self, seq: int, stream: str, body: dict) -> list:
+        hid = body["hold_id"]
+        if hid in self.holds:
+            raise ReplayError(seq, f"hold {hid!r} is placed twice")
+        self._first[stream] = body
+        self._hold_stream[stream] = hid
+        self.holds[hid] = [
+            hid, body["debit"], body["credit"], body["amount"], body["unit"], body["code"], body["memo"],
+            details_json(body["details"]), "held", ts_of(body.get("expires_at")), 0, seq,
+        ]
+        return self._post(seq, "hold", hid, body["debit"], body["credit"], body["memo"], pending=body["amount"])
+
+    def _hold_settled(self, seq: int, topic: str, stream: str, body: dict) -> list:
+        hid = self._hold_stream.get(stream)
+        if hid is None:
+            raise ReplayError(seq, f"{topic} for a hold that was never placed")
+        hold = self.holds[hid]
+        if hold[8] != "held":
+            raise ReplayError(seq, f"hold {hid!r} is settled again after it was {hold[8]}")
+        posted = body["amount"] if topic == HOLD_POSTED else 0
+        hold[8], hold[10], hold[11] = HOLD_STATUS[topic], posted, seq
+        _, debit, credit, amount, unit, code, memo, details = hold[:8]
+        rows = self._post(seq, HOLD_KIND[topic], hid, debit, credit, memo, posted=posted, released=amount)
+        if topic == HOLD_POSTED:
+            row = (f"hold:{hid}", debit, credit, posted, unit, code, memo, details, None, seq)
+            rows.append(("ledger_transfers", row))
+        return rows
+
+    # -- requests -------------------------------------------------------------------------------
+
+    def _request(self, seq: int, body: dict) -> list:
+        if self.first_request_seq is None:
+            self.first_request_seq = seq
+        items: list[Optional[dict]] = []
+        rotation = None
+        for ref in body["results"]:
+            stream, version = ref
+            found = self._event(stream, version)
+            if found is None:
+                name = body["request_id"]
+                raise ReplayError(seq, f"request {name!r} names event {stream} v{version}, not in the chain before it")
+            ev_seq, topic, ev_body = found
+            if topic == KEY_ROTATED:
+                rotation = ev_body
+                continue
+            first = ev_body if version == 1 else self._first.get(stream, {})
+            items.append(result_item(topic, ev_seq, version, ev_body, first))
+        result = command_result(body["command"], items, rotation)
+        return [("ledger_requests", (body["request_id"], body["command"], body["digest"], result_json(result), seq))]
+
+    def _event(self, stream: str, version: int) -> Optional[tuple[int, str, dict]]:
+        found = self._recent.get((stream, version))
+        if found is not None:
+            return found
+        if self._fetch is None:
+            return None
+        fetched = self._fetch(stream, version)
+        if fetched is None:
+            return None
+        ev_seq, topic, ev_body, first = fetched
+        if version != 1 and stream not in self._first:
+            self._first[stream] = first
+        return ev_seq, topic, ev_body
+
+    # -- the in-place tables ----------------------------------------------------------------------
+
+    def tables(self) -> dict[str, Iterator[tuple]]:
+        """The in-place tables' rows, keyed by their first column, in key order."""
+        return {
+            "ledger_schemes": iter(sorted(self.schemes.values())),
+            "ledger_accounts": iter(sorted(tuple(r) for r in self.accounts.values())),
+            "ledger_balances": iter(sorted(tuple(r) for r in self.balances.values())),
+            "ledger_holds": iter(sorted(tuple(r) for r in self.holds.values())),
+        }
+
+
+__all__ = [
+    "COLUMNS",
+    "REQUEST_RECORDED",
+    "ReadModelReplay",
+    "ReplayError",
+    "command_result",
+    "details_json",
+    "result_item",
+    "result_json",
+    "ts_of",
+]

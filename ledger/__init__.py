@@ -6,14 +6,17 @@ The public API, all importable from ``ledger``:
   ``open_account``, ``change_limits``, ``close_account``, ``transfer``, ``hold``,
   ``post``, ``void``, ``reverse``, ``batch``, ``expire_holds``. Queries: ``balance``
   (also ``as_of`` a seq or a time), ``history``, ``account``, ``accounts``,
-  ``schemes``, ``unit_totals``, ``size``, ``verify``.
+  ``schemes``, ``unit_totals``, ``size``, ``verify`` (the chain, what was signed, and every
+  read model rebuilt from the chain: :class:`ReadModelDrift` names a differing cell).
 * Results: :class:`TransferResult`, :class:`HoldResult`, :class:`Balance`,
   :class:`Entry`, :class:`Page`, :class:`AccountInfo`, :class:`SchemeInfo`,
   :class:`VerifyReport`.
 * Errors: everything in :mod:`ledger.errors`, rooted at :class:`LedgerError`.
 * Plugins: :data:`hookimpl` (the one import a plugin needs), :class:`SchemeType`,
   :class:`FactType`, :class:`Exporter`, :class:`Command`, :class:`TransactionView`,
-  :class:`RuleViolation`, :class:`PluginError`; the hooks are documented in
+  :class:`RuleViolation`, :class:`PluginError`; hooks get a :class:`ReadOnlyLedger`
+  (a write raises :class:`WriteFromHook`); a scheme whose kind's plugin is not loaded is
+  not writable (:class:`SchemePluginMissing`); the hooks are documented in
   :mod:`ledger.hookspecs`. Facts: ``record_fact``, ``fact``, ``facts``.
   :func:`validate` (schema, command name, data) checks a plugin's own input with a
   marshmallow schema and raises :class:`ValidationError` in the ledger's shape.
@@ -46,8 +49,11 @@ from .errors import (
     LimitExceeded,
     PluginError,
     PostExceedsHold,
+    ReadModelDrift,
+    RequestLogTampered,
     RuleViolation,
     SchemeExists,
+    SchemePluginMissing,
     StoreUnreachable,
     UnitMismatch,
     UnknownAccount,
@@ -57,10 +63,11 @@ from .errors import (
     UnknownSchemeKind,
     UnknownTransfer,
     ValidationError,
+    WriteFromHook,
 )
 from .hookspecs import hookimpl
 from .ledger import Ledger
-from .plugins import Command, Exporter, FactType, SchemeType, TransactionView
+from .plugins import Command, Exporter, FactType, ReadOnlyLedger, SchemeType, TransactionView
 from .results import (
     AccountInfo,
     Balance,
@@ -77,6 +84,11 @@ from .schemas import load as validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "ReadModelDrift",
+    "ReadOnlyLedger",
+    "RequestLogTampered",
+    "SchemePluginMissing",
+    "WriteFromHook",
     "CheckpointRefused",
     "FactVersionConflict",
     "KeyFileMissing",

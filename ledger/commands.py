@@ -29,7 +29,7 @@ from .errors import (
 )
 from .movements import Movements
 from .plan import Decision, Plan, StaleRead, as_json, key
-from .plugins import Command, SchemeType, TransactionView
+from .plugins import Command, ReadOnlyLedger, SchemeType, TransactionView
 from .results import AccountInfo, SchemeInfo
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ class Planner(Movements):
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
         self.host = ledger.plugins
+        #: What hooks are given: the ledger's queries; writes are refused (WriteFromHook).
+        self.view = ReadOnlyLedger(ledger)
 
     # -- the plugin gate every command passes --------------------------------------------
 
@@ -50,7 +52,7 @@ class Planner(Movements):
         self, plan: Plan, name: str, args: dict[str, Any], schemes: dict[str, SchemeInfo], added_by: Optional[str]
     ) -> Command:
         command = Command(name, MappingProxyType(dict(args)), MappingProxyType(schemes), added_by)
-        self.host.call("ledger_validate_command", ledger=self.ledger, command=command)
+        self.host.call("ledger_validate_command", ledger=self.view, command=command)
         plan.commands.append(command)
         return command
 
@@ -58,7 +60,7 @@ class Planner(Movements):
         """Plan what plugins add to a top-level command, in the same transaction."""
         if command.added_by is not None:
             return
-        for plugin, items in self.host.call("ledger_before_commit", ledger=self.ledger, command=command):
+        for plugin, items in self.host.call("ledger_before_commit", ledger=self.view, command=command):
             for item in self.ledger._load_items(list(items or ()), f"items added by {plugin}"):
                 getattr(self, f"_{item['type']}")(plan, item, added_by=plugin)
 

@@ -315,3 +315,14 @@ class SchemePluginMissing(LedgerError):
             f"scheme {scheme!r} is of kind {kind!r}, provided by {plugin}, which is not installed here: "
             f"install it to write in this scheme (reading and verifying work without it)"
         )
+
+
+class WriteFromHook(LedgerError):
+    """A plugin hook tried to write: hooks only read (``ledger_before_commit`` returns items instead)."""
+
+    def __init__(self, plugin: str, hook: str, method: str) -> None:
+        self.plugin, self.hook, self.method = plugin, hook, method
+        super().__init__(
+            f"plugin {plugin!r} called {method}() from {hook}: hooks see a read-only ledger; "
+            "to add movements, return batch items from ledger_before_commit; nothing was written"
+        )

@@ -83,7 +83,8 @@ def ledger_validate_command(ledger: Ledger, command: Command) -> None:
     Look at ``command.name``, ``command.args`` and ``command.schemes`` (the scheme of
     every account involved, with its ``kind``) and ignore commands that are not yours.
 
-    :param ledger: the ledger the command is for (queries only; never write from here).
+    :param ledger: a read-only view of the ledger the command is for (``ReadOnlyLedger``):
+        every query method; any write raises ``WriteFromHook`` and nothing is written.
     :param command: what is about to happen.
     :raise ledger.RuleViolation: to refuse it, with the rule's name and a message that
         says by how much (``"exchange of 540 minutes is over the bank's maximum of 480
@@ -95,7 +96,8 @@ def ledger_validate_command(ledger: Ledger, command: Command) -> None:
 def ledger_before_commit(ledger: Ledger, command: Command) -> Optional[list[dict[str, Any]]]:
     """Add movements that must commit atomically with the command (a fee, a match).
 
-    Called per command item after ``ledger_validate_command`` passed. Return batch items
+    Called per command item after ``ledger_validate_command`` passed, with the same
+    read-only ``ledger`` view (writing from here raises ``WriteFromHook``). Return batch items
     (``{"type": "transfer" | "hold" | "post" | "void" | "fact", ...}``, the same dicts
     ``Ledger.batch`` takes; give a fact you computed from a read its ``expected_version``)
     and they are decided, validated (with ``command.added_by`` set to your plugin's name)
@@ -133,7 +135,9 @@ def ledger_after_commit(ledger: Ledger, command: Command, result: dict[str, Any]
 
     Called once per top-level command after its transaction committed, with the result
     as a dict. An exception here is logged on the ``ledger.plugins`` logger and the
-    committed command stands; the caller still gets its result.
+    committed command stands; the caller still gets its result. ``ledger`` is the read-only
+    view: a write from here would fail after the caller's command succeeded, so it is refused
+    (``WriteFromHook``, logged) — enqueue work for later instead.
     """
 
 

@@ -36,7 +36,7 @@ from .export import ExportResult
 from .export import export as export_directory
 from .keys import create_key_file, key_path_for
 from .plan import StaleRead
-from .plugins import Command, Exporter, PluginHost
+from .plugins import Command, Exporter, PluginHost, refuse_inside_hook
 from .proofs import Proofs
 from .queries import DECISION_READS, Queries
 from .requests import RequestLog, request_event
@@ -362,6 +362,7 @@ class Ledger(Queries, Proofs):
     # -- the one write path -----------------------------------------------------------
 
     def _execute(self, command: str, args: dict[str, Any], decide: Callable[[], Decision]) -> dict[str, Any]:
+        refuse_inside_hook(command)  # a hook that kept a Ledger object must not write through it
         request_id = args.get("request_id")
         digest = self._digest(command, args) if request_id is not None else ""
         if request_id is not None:
@@ -405,7 +406,7 @@ class Ledger(Queries, Proofs):
                 self._account_rows.pop(account, None)  # closed now, perhaps: read it afresh
             if self.plugins.has("ledger_after_commit"):
                 call = Command(command, {k: v for k, v in args.items()})
-                self.plugins.notify("ledger_after_commit", ledger=self, command=call, result=ws.result)
+                self.plugins.notify("ledger_after_commit", ledger=self._planner.view, command=call, result=ws.result)
             return ws.result
         raise ConcurrencyConflict(MAX_ATTEMPTS)
 

@@ -1,14 +1,23 @@
 """Loading plugins and calling their hooks, one plugin manager per ``Ledger``.
 
-Hooks are called one implementation at a time (not through pluggy's combined call)
-so an exception can be attributed: a ``RuleViolation`` is a veto and passes through
-with the plugin's name filled in; anything else becomes ``PluginError(plugin, hook)``.
+Hooks are called one implementation at a time, in pluggy's own order (``tryfirst``
+first, then the most recently registered, ``trylast`` last), so an exception can be
+attributed: a ``RuleViolation`` is a veto and passes through with the plugin's name
+filled in; anything else becomes ``PluginError(plugin, hook)``. Wrapper implementations
+(``wrapper=True``, ``hookwrapper=True``) are refused when the plugin loads: a veto raised
+around the other implementations could not be attributed, and pluggy's result plumbing
+is not what a ledger hook returns.
+
+While a hook runs, the ledger is read-only: hooks get a :class:`ReadOnlyLedger`, and any
+write reached some other way (a ``Ledger`` object the plugin kept) raises
+:class:`~ledger.errors.WriteFromHook` from the write path itself (``HOOK_RUNNING``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import metadata
@@ -19,7 +28,7 @@ import pluggy
 from marshmallow import Schema
 
 from . import hookspecs
-from .errors import PluginError, RuleViolation
+from .errors import PluginError, RuleViolation, WriteFromHook
 from .results import Balance, SchemeInfo
 
 if TYPE_CHECKING:
@@ -27,6 +36,49 @@ if TYPE_CHECKING:
 
 ENTRY_POINT_GROUP = "ledger.plugins"
 log = logging.getLogger("ledger.plugins")
+
+#: ``(plugin, hook)`` while a hook implementation runs in this context; the write path refuses then.
+HOOK_RUNNING: ContextVar[Optional[tuple[str, str]]] = ContextVar("ledger_hook_running", default=None)
+
+#: ``Ledger`` methods that write; a :class:`ReadOnlyLedger` refuses them.
+WRITE_METHODS = frozenset({
+    "register_scheme", "open_account", "change_limits", "close_account", "transfer", "hold", "post",
+    "void", "reverse", "batch", "expire_holds", "record_fact", "checkpoint", "export", "rotate_key",
+    "receipt", "consistency",
+})
+
+
+def refuse_inside_hook(method: str) -> None:
+    """Raise ``WriteFromHook`` if a hook implementation is running in this context."""
+    running = HOOK_RUNNING.get()
+    if running is not None:
+        raise WriteFromHook(running[0], running[1], method)
+
+
+class ReadOnlyLedger:
+    """What a hook is given: the ``Ledger``'s queries, and a typed refusal for every write."""
+
+    __slots__ = ("_ledger",)
+
+    def __init__(self, ledger: Any) -> None:
+        object.__setattr__(self, "_ledger", ledger)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in WRITE_METHODS:
+            def refused(*args: Any, **kwargs: Any) -> Any:
+                running = HOOK_RUNNING.get() or ("(unknown)", "a hook")
+                raise WriteFromHook(running[0], running[1], name)
+
+            return refused
+        if name.startswith("_"):
+            raise AttributeError(f"a hook's ledger view has no private attribute {name!r}")
+        return getattr(self._ledger, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a hook's ledger view is read-only")
+
+    def __repr__(self) -> str:
+        return f"ReadOnlyLedger({self._ledger.ledger_id!r})"
 
 
 @dataclass(frozen=True)
@@ -146,9 +198,21 @@ class PluginHost:
             raise PluginError(
                 exc.plugin if isinstance(exc.plugin, str) else self._name(exc.plugin), "load", exc
             ) from None
+        self._refuse_wrappers()
         self.scheme_owners: dict[str, str] = {}
         self.scheme_types = self._collect("ledger_register_schemes", "kind", self.scheme_owners)
         self.fact_types = self._collect("ledger_register_fact_types", "name")
+
+    def _refuse_wrappers(self) -> None:
+        for name in dir(self.pm.hook):
+            caller = getattr(self.pm.hook, name)
+            if not name.startswith("ledger_") or not hasattr(caller, "get_hookimpls"):
+                continue
+            for impl in caller.get_hookimpls():
+                if getattr(impl, "wrapper", False) or getattr(impl, "hookwrapper", False):
+                    reason = ValueError("wrapper implementations are not supported by ledger hooks; "
+                                        "implement the hook plainly (use tryfirst/trylast to order it)")
+                    raise PluginError(impl.plugin_name, name, reason)
 
     def _name(self, plugin: Any) -> str:
         return self.pm.get_name(plugin) or getattr(plugin, "__name__", repr(plugin))
@@ -175,15 +239,20 @@ class PluginHost:
     def call(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call every implementation of ``hook``; return ``(plugin name, result)`` pairs."""
         results = []
-        for impl in self._impls(hook):
+        for impl in reversed(self._impls(hook)):  # pluggy's call order: its list runs last-to-first
+            token = HOOK_RUNNING.set((impl.plugin_name, hook))
             try:
                 # Positionally, in the implementation's own argument order, as pluggy calls it.
                 result = impl.function(*[kwargs[arg] for arg in impl.argnames])
             except RuleViolation as veto:
                 veto.plugin = veto.plugin or impl.plugin_name
                 raise
+            except WriteFromHook:
+                raise
             except Exception as exc:
                 raise PluginError(impl.plugin_name, hook, exc) from exc
+            finally:
+                HOOK_RUNNING.reset(token)
             results.append((impl.plugin_name, result))
         return results
 
@@ -192,11 +261,14 @@ class PluginHost:
 
     def notify(self, hook: str, **kwargs: Any) -> None:
         """Call every implementation; log (never raise) what fails. For after-commit hooks."""
-        for impl in self._impls(hook):
+        for impl in reversed(self._impls(hook)):
+            token = HOOK_RUNNING.set((impl.plugin_name, hook))
             try:
                 impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
             except Exception:
                 log.exception("plugin %s failed in %s; the committed command stands", impl.plugin_name, hook)
+            finally:
+                HOOK_RUNNING.reset(token)
 
     def provider(self, kind: str) -> str:
         """Who provides scheme ``kind``: ``"distribution version"`` if installed as one, else the plugin's name."""
@@ -244,4 +316,6 @@ def _module_version(plugin: Any) -> Optional[str]:
         return getattr(plugin, "__version__", None)
 
 
-__all__ = ["Command", "Exporter", "FactType", "PluginHost", "SchemeType", "TransactionView"]
+__all__ = [
+    "Command", "Exporter", "FactType", "PluginHost", "ReadOnlyLedger", "SchemeType", "TransactionView",
+]

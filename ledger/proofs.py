@@ -14,6 +14,7 @@ from .checkpoints import SignedCheckpoint, Signer
 from .domain import Genesis
 from .errors import CheckpointRefused, ValidationError
 from .merkle import MerkleView, NodeReader
+from .plugins import refuse_inside_hook
 from .store.chain import TS_FORMAT
 from .store.writeset import WriteSet
 
@@ -65,6 +66,7 @@ class Proofs:
         Refused too if the tree does not extend the last checkpoint this ledger's signer
         signed. The key is the current one (after rotations).
         """
+        refuse_inside_hook("checkpoint")
         signer = self.signer
         signer.finish_rotation(self.public_key)  # type: ignore[attr-defined]
         self._store_remembered(signer)

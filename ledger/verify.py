@@ -13,7 +13,8 @@ One read snapshot, one pass in sequence order over the event table and the chain
    rules, balances, postings, transfers, holds, facts, the request log) rebuilt from the
    bodies alone (``ledger_audit.readmodels``) and compared cell by cell. Append-only tables
    are compared as streams in sequence order; postings by a per-account digest (a second,
-   targeted pass lists the differing rows); memory stays O(accounts + holds).
+   targeted pass lists the differing rows); settled holds, which never change again, by a sum
+   of row digests; memory stays O(accounts + open holds).
 
 ``ledger_personal`` is not derivable from bodies in this format (docs/chain-spec.md); it is
 the one side table the walk does not rebuild.
@@ -36,7 +37,7 @@ from ledger_audit import (
     VerificationError,
     verify_checkpoint,
 )
-from ledger_audit.readmodels import COLUMNS, KEY_ROTATED, ReadModelReplay, ReplayError
+from ledger_audit.readmodels import COLUMNS, DIGEST_MODULUS, KEY_ROTATED, ReadModelReplay, ReplayError, row_digest
 from ledger_audit.rfc6962 import EMPTY_ROOT
 
 from .merkle import STORED_LEVEL
@@ -225,9 +226,11 @@ class Walk:
         self.signed = sorted(signed, key=lambda s: s.size if type(s.size) is int else -1)
         self.signed_problem: Optional[tuple[int, str]] = None
         requests = RequestLog(lambda sql, params: list(snap.rows(sql, params)), event_id, dialect)
-        self.replay = ReadModelReplay(fetch=requests.event)
+        self.replay = ReadModelReplay(fetch=requests.event, keep_settled=False)
         self.replay_problem: Optional[tuple[int, str]] = None
         self.posting_digests: dict[str, Any] = {}
+        self.wrong_posting_accounts: list[Any] = []
+        self.holds_differ = False
         self.streams = {
             t: StreamCompare(t, snap.rows(f"{_select(t)} ORDER BY {COLUMNS[t][KEY_COLUMN[t]]}"), self.diffs)
             for t in STREAMED
@@ -355,6 +358,9 @@ class Walk:
         for stream in self.streams.values():
             stream.finish()
         for table, expected in self.replay.tables().items():
+            if table == "ledger_holds":
+                self.holds_differ = not self._holds_match(list(expected))
+                continue
             self._compare_all(table, expected, self.snap.rows(f"{_select(table)} ORDER BY {COLUMNS[table][0]}"))
         self._compare_tree()
         self._compare_postings()
@@ -398,8 +404,18 @@ class Walk:
                  or found[a].digest() != self.posting_digests[a].digest()]
         self.wrong_posting_accounts = sorted(wrong, key=repr)
 
-    def posting_rows(self, accounts: list[Any]) -> None:
-        """The second pass: list the differing posting rows of ``accounts``."""
+    def _holds_match(self, open_rows: list[tuple]) -> bool:
+        """Settled holds were summed as they settled; the stored rows are summed the same way."""
+        want = (self.replay.settled_digest + sum(row_digest(r) for r in open_rows)) % DIGEST_MODULUS
+        count = self.replay.settled_count + len(open_rows)
+        found, n = 0, 0
+        for row in self.snap.rows(f"{_select('ledger_holds')} ORDER BY hold_id"):
+            found, n = (found + row_digest(tuple(row))) % DIGEST_MODULUS, n + 1
+        return (found, n) == (want, count)
+
+    def second_pass(self, accounts: list[Any], holds: bool) -> None:
+        """Replay again, keeping what the first pass only digested: list the differing posting
+        rows of ``accounts`` and, if ``holds``, the differing hold rows."""
         chosen = set(accounts)
         replay = ReadModelReplay(fetch=self.replay._fetch)
         want: dict[tuple, tuple] = {}
@@ -412,12 +428,16 @@ class Walk:
             for table, row in replay.feed(seq, head["type"], head["stream"], head["version"], json.loads(bytes(state))):
                 if table == "ledger_postings" and row[0] in chosen:
                     want[(row[0], row[1])] = row
-        for row in self.snap.rows(f"{_select('ledger_postings')} ORDER BY account, seq"):
-            if row[0] in chosen:
-                key = (row[0], row[1])
-                self.diffs.rows("ledger_postings", key, want.pop(key, None), tuple(row))
-        for key, row in sorted(want.items(), key=repr):
-            self.diffs.rows("ledger_postings", key, row, None)
+        if chosen:
+            for row in self.snap.rows(f"{_select('ledger_postings')} ORDER BY account, seq"):
+                if row[0] in chosen:
+                    key = (row[0], row[1])
+                    self.diffs.rows("ledger_postings", key, want.pop(key, None), tuple(row))
+            for key, row in sorted(want.items(), key=repr):
+                self.diffs.rows("ledger_postings", key, row, None)
+        if holds:
+            expected = replay.tables()["ledger_holds"]
+            self._compare_all("ledger_holds", expected, self.snap.rows(f"{_select('ledger_holds')} ORDER BY hold_id"))
 
 
 def signed_states(snap: Any, signer_memory: Optional[Checkpoint]) -> list[SignedState]:
@@ -435,8 +455,8 @@ def run_walk(
     walk = Walk(snap, event_id, dialect, signed_states(snap, signer_memory), origin)
     walk.run()
     walk.finish()
-    if walk.replay_problem is None and walk.wrong_posting_accounts:
-        walk.posting_rows(walk.wrong_posting_accounts[:MAX_LISTED])
+    if walk.replay_problem is None and (walk.wrong_posting_accounts or walk.holds_differ):
+        walk.second_pass(walk.wrong_posting_accounts[:MAX_LISTED], walk.holds_differ)
     return walk
 
 

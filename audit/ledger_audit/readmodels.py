@@ -10,7 +10,8 @@ Rows have the columns of the ledger's tables, in their order (``docs/chain-spec.
 "Read models"). Append-only tables (postings, transfers, facts, requests) are *emitted* as
 they arise, in chain order, so a caller can compare them as a stream; tables updated in
 place (schemes, accounts, balances, holds) are kept and read at the end. Memory is
-O(accounts + holds + fact series), never O(events).
+O(accounts + open holds + fact series), never O(events): a settled hold never changes again, so
+its final row is folded into a digest (``keep_settled=False``) instead of kept.
 
 Command results (what a command returned, which a request id replays) are rebuilt by
 :func:`result_item` from one event and its stream's first event: the request event
@@ -19,6 +20,7 @@ Command results (what a command returned, which a request id replays) are rebuil
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import OrderedDict
 from datetime import UTC, datetime
@@ -109,6 +111,18 @@ def ts_of(value: Any) -> Optional[str]:
     return datetime.fromisoformat(value["_data_"]).astimezone(UTC).strftime(TS_FORMAT)
 
 
+DIGEST_MODULUS = 1 << 256
+
+
+def row_digest(row: tuple) -> int:
+    """A row's SHA-256 as an integer; sums of them mod 2**256 compare two multisets of rows.
+
+    ``repr`` tells ``'5'`` from ``5``, ``True`` from ``1`` and ``1.0`` from ``1``, so the
+    digest is as type-strict as a cell-by-cell comparison.
+    """
+    return int.from_bytes(hashlib.sha256(repr(row).encode("utf-8", "backslashreplace")).digest(), "big")
+
+
 def result_json(result: Any) -> str:
     """The stored form of a command's result in ``ledger_requests``."""
     return json.dumps(result, sort_keys=True)
@@ -180,7 +194,7 @@ def command_result(command: str, items: list[Optional[dict]], rotation: Optional
 
 #: Fetches ``(seq, topic, body, first_body)`` of the event at (stream, version) when it is no
 #: longer among the recent ones (a huge batch); ``None`` if there is no such event.
-Fetch = Callable[[str, int], Optional[tuple[int, str, dict, dict]]]
+Fetch = Callable[[str, int], Optional[tuple[int, str, dict, Optional[dict]]]]
 
 
 class ReadModelReplay:
@@ -191,7 +205,11 @@ class ReadModelReplay:
     have written raises :class:`ReplayError`.
     """
 
-    def __init__(self, fetch: Optional[Fetch] = None) -> None:
+    def __init__(self, fetch: Optional[Fetch] = None, *, keep_settled: bool = True) -> None:
+        #: ``False``: settled holds leave :attr:`holds` and are summed into :attr:`settled_digest`.
+        self.keep_settled = keep_settled
+        self.settled_digest = 0
+        self.settled_count = 0
         self.schemes: dict[str, tuple] = {}
         self.accounts: dict[str, list] = {}
         self.balances: dict[str, list] = {}
@@ -209,6 +227,8 @@ class ReadModelReplay:
     def feed(self, seq: int, topic: str, stream: str, version: int, body: Any) -> list[tuple[str, tuple]]:
         if not isinstance(body, dict):
             raise ReplayError(seq, f"the body of a {topic} event is not a JSON object")
+        # The stream's first body as this event found it (a settled hold's is dropped below).
+        first = body if version == 1 else self._first.get(stream)
         try:
             out = self._apply(seq, topic, stream, version, body)
         except ReplayError:
@@ -217,7 +237,7 @@ class ReadModelReplay:
             raise ReplayError(seq, f"{topic} body cannot be replayed ({type(exc).__name__}: {exc})") from None
         if topic in RESULT_KIND or topic == KEY_ROTATED:
             recent = self._recent
-            recent[(stream, version)] = (seq, topic, body)
+            recent[(stream, version)] = (seq, topic, body, first)
             if len(recent) > RECENT:
                 recent.popitem(last=False)
         return out
@@ -328,6 +348,12 @@ class ReadModelReplay:
         hold[8], hold[10], hold[11] = HOLD_STATUS[topic], posted, seq
         _, debit, credit, amount, unit, code, memo, details = hold[:8]
         rows = self._post(seq, HOLD_KIND[topic], hid, debit, credit, memo, posted=posted, released=amount)
+        if not self.keep_settled:
+            # A settled hold never changes again: fold its final row into a digest and forget it,
+            # so memory follows the holds still open, not every hold ever placed.
+            self.settled_digest = (self.settled_digest + row_digest(tuple(hold))) % DIGEST_MODULUS
+            self.settled_count += 1
+            del self.holds[hid], self._hold_stream[stream], self._first[stream]
         if topic == HOLD_POSTED:
             row = (f"hold:{hid}", debit, credit, posted, unit, code, memo, details, None, seq)
             rows.append(("ledger_transfers", row))
@@ -346,28 +372,21 @@ class ReadModelReplay:
             if found is None:
                 name = body["request_id"]
                 raise ReplayError(seq, f"request {name!r} names event {stream} v{version}, not in the chain before it")
-            ev_seq, topic, ev_body = found
+            ev_seq, topic, ev_body, first = found
             if topic == KEY_ROTATED:
                 rotation = ev_body
                 continue
-            first = ev_body if version == 1 else self._first.get(stream, {})
-            items.append(result_item(topic, ev_seq, version, ev_body, first))
+            items.append(result_item(topic, ev_seq, version, ev_body, first or {}))
         result = command_result(body["command"], items, rotation)
         return [("ledger_requests", (body["request_id"], body["command"], body["digest"], result_json(result), seq))]
 
-    def _event(self, stream: str, version: int) -> Optional[tuple[int, str, dict]]:
+    def _event(self, stream: str, version: int) -> Optional[tuple[int, str, dict, Optional[dict]]]:
         found = self._recent.get((stream, version))
         if found is not None:
             return found
         if self._fetch is None:
             return None
-        fetched = self._fetch(stream, version)
-        if fetched is None:
-            return None
-        ev_seq, topic, ev_body, first = fetched
-        if version != 1 and stream not in self._first:
-            self._first[stream] = first
-        return ev_seq, topic, ev_body
+        return self._fetch(stream, version)
 
     # -- the in-place tables ----------------------------------------------------------------------
 
@@ -390,5 +409,6 @@ __all__ = [
     "details_json",
     "result_item",
     "result_json",
+    "row_digest",
     "ts_of",
 ]

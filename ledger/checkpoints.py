@@ -23,6 +23,10 @@ from .errors import CheckpointRefused, KeyFileExists, KeyFileMissing
 ROTATION_HEADER = "commons-ledger key rotation"
 
 
+class KeyRotatedMeanwhile(Exception):
+    """Internal: the key file is not the key the chain puts in force at this size; verify again."""
+
+
 @dataclass(frozen=True)
 class SignedCheckpoint:
     """A checkpoint and its signed note (the text an auditor verifies)."""
@@ -92,7 +96,9 @@ class Signer:
         except FileNotFoundError:
             return None
 
-    def sign(self, size: int, root: bytes, root_at_last: Optional[bytes]) -> SignedCheckpoint:
+    def sign(
+        self, size: int, root: bytes, root_at_last: Optional[bytes], key_in_force: Optional[str] = None
+    ) -> SignedCheckpoint:
         """Sign (ledger id, size, root) if it extends the last signed checkpoint.
 
         ``root_at_last`` is this database's root at the last signed size (``None`` if
@@ -110,7 +116,10 @@ class Signer:
                     f"this ledger's tree at size {last.size} differs from the one its signer signed: "
                     "the history was rewritten or this is another ledger's copy"
                 )
-        note = sign_checkpoint(Checkpoint(self.ledger_id, size, root), self.signer_key())
+        private = self.signer_key()
+        if key_in_force is not None and verifier_key(private) != key_in_force:
+            raise KeyRotatedMeanwhile(size)
+        note = sign_checkpoint(Checkpoint(self.ledger_id, size, root), private)
         _write_private(self.state_path, note)
         return SignedCheckpoint(self.ledger_id, size, root, note)
 

@@ -61,7 +61,13 @@ class Planner(Movements):
         if command.added_by is not None:
             return
         for plugin, items in self.host.call("ledger_before_commit", ledger=self.view, command=command):
-            for item in self.ledger._load_items(list(items or ()), f"items added by {plugin}"):
+            loaded = self.ledger._load_items(list(items or ()), f"items added by {plugin}")
+            for i, item in enumerate(loaded):
+                if item.get("request_id") is not None:
+                    # Added items commit with the command: its own request id already covers them.
+                    rule = ["must not be given: items a plugin adds are covered by the command's request id."]
+                    raise ValidationError(f"items added by {plugin}", {f"items[{i}].request_id": rule})
+            for item in loaded:
                 getattr(self, f"_{item['type']}")(plan, item, added_by=plugin)
 
     def _seal(self, plan: Plan, single: bool = True) -> Decision:

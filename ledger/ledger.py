@@ -39,7 +39,7 @@ from .plan import StaleRead
 from .plugins import Command, Exporter, PluginHost, refuse_inside_hook
 from .proofs import Proofs
 from .queries import DECISION_READS, Queries
-from .requests import RequestLog, request_event
+from .requests import DECIDING_REQUEST, RequestLog, request_event
 from .requests import digest as request_digest
 from .results import AccountInfo, FactResult, HoldResult, Record, SchemeInfo, TransferResult
 from .store.chain import TS_FORMAT
@@ -370,14 +370,15 @@ class Ledger(Queries, Proofs):
             if replay is not None:
                 return replay
         for _ in range(MAX_ATTEMPTS):
-            reads = DECISION_READS.set({})
+            reads, deciding = DECISION_READS.set({}), DECIDING_REQUEST.set(request_id)
             try:
                 aggregates, ws = decide()
             except StaleRead:
                 continue  # a fact series moved between a plugin's read and our load: decide again
             finally:
                 DECISION_READS.reset(reads)
-            if not aggregates:
+                DECIDING_REQUEST.reset(deciding)
+            if not aggregates and request_id is None:
                 return ws.finish({}) if ws.finish else {}
             if request_id is not None:
                 # The request event closes the command: its stream makes the id unique in the

@@ -6,7 +6,6 @@ Mixed into ``commands.Planner``, which provides the plugin gate (``_vet``,
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -24,7 +23,7 @@ from .errors import (
 )
 from .plan import Decision, Plan, as_json, key, new_id
 from .plugins import Command
-from .requests import ITEM_COMMANDS, request_event
+from .requests import DECIDING_REQUEST, ITEM_COMMANDS, request_event
 from .requests import digest as request_digest
 from .results import HoldResult, SchemeInfo
 from .store.writeset import RequestRecord
@@ -50,7 +49,12 @@ class Movements:
         """
         plan = Plan()
         first_with: dict[str, int] = {}
+        batch_id = DECIDING_REQUEST.get()
         for i, item in enumerate(items):
+            if batch_id is not None and item.get("request_id") == batch_id:
+                raise ValidationError(
+                    "batch", {f"items[{i}].request_id": ["is the batch's own request id; give the item another."]}
+                )
             request_id = item.get("request_id")
             if request_id is not None and request_id in first_with:
                 raise ValidationError(
@@ -178,7 +182,12 @@ class Movements:
         hid = args.get("hold_id") or new_id()
         if hid in plan.holds or self.ledger._load(stream_id("hold", hid)) is not None:
             raise IdExists("hold", hid)
-        deadline = self.ledger._deadline(args)
+        try:
+            deadline = self.ledger._deadline(args)
+            expires = self.ledger._ts(deadline) if deadline else None
+        except OverflowError:
+            field = "timeout" if args.get("timeout") is not None else "expires_at"
+            raise ValidationError("hold", {field: ["must give a deadline within years 1 to 9999 in UTC."]}) from None
         fields = dict(
             hold_id=hid,
             debit=args["debit"],
@@ -196,7 +205,6 @@ class Movements:
         if args.get("personal"):
             plan.ws.personal.append(k)
         plan.move(k, "hold", hid, hold.debit, hold.credit, hold.memo, pending=hold.amount)
-        expires = self.ledger._ts(deadline) if deadline else None
         row = (hid, hold.debit, hold.credit, hold.amount, unit, hold.code, hold.memo, as_json(hold.details), expires)
         plan.ws.holds.append((k, row))
         plan.results.append((k, "hold", self._hold_result(hold)))
@@ -278,26 +286,32 @@ class Movements:
         cannot be reversed in it (nor would that mean anything).
         """
         original = args["transfer_id"] if args.get("transfer_id") is not None else f"hold:{args['hold_id']}"
-        rows = self.ledger._rows(
-            "SELECT t.debit, t.credit, t.amount, t.code, t.details, p.seq IS NOT NULL FROM ledger_transfers t "
-            "LEFT JOIN ledger_personal p ON p.seq = t.seq WHERE t.transfer_id = ?",
+        # Read from the original's own stream, never from the read model: a row planted in
+        # ledger_transfers must not become a real reversal.
+        if args.get("transfer_id") is not None:
+            source = self.ledger._load(Transfer.create_id(original))
+            if source is None:
+                raise UnknownTransfer(original)
+            amount = source.amount
+        else:
+            source = self.ledger._load(stream_id("hold", args["hold_id"]))
+            if source is None:
+                raise UnknownHold(args["hold_id"])
+            if source.status != "posted":
+                raise HoldNotPending(source.hold_id, source.status)
+            amount = source.posted
+        debit, credit, code, details = source.debit, source.credit, source.code, source.details
+        personal = self.ledger._rows(
+            "SELECT 1 FROM ledger_personal p JOIN ledger_transfers t ON t.seq = p.seq WHERE t.transfer_id = ?",
             (original,),
         )
-        if not rows:
-            if args.get("hold_id") is None:
-                raise UnknownTransfer(original)
-            hold = self.ledger._load(stream_id("hold", args["hold_id"]))
-            if hold is None:
-                raise UnknownHold(args["hold_id"])
-            raise HoldNotPending(hold.hold_id, hold.status)
-        debit, credit, amount, code, details, personal = rows[0]
         item = dict(
             debit=credit,
             credit=debit,
             amount=amount,
             code=code,
             memo=args["reason"],
-            details=json.loads(details),
+            details=dict(details),
             transfer_id=f"{original}:reversal",
             request_id=args.get("request_id"),
             # Undoing a personal movement names the same people: its body is withheld alike.

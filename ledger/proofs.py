@@ -7,10 +7,10 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Optional
 
-from ledger_audit import leaf_hash
+from ledger_audit import VerificationError, leaf_hash, verify_checkpoint
 
 from . import schemas
-from .checkpoints import SignedCheckpoint, Signer
+from .checkpoints import KeyRotatedMeanwhile, SignedCheckpoint, Signer
 from .domain import Genesis
 from .errors import CheckpointRefused, ValidationError
 from .merkle import MerkleView, NodeReader
@@ -19,6 +19,7 @@ from .store.chain import TS_FORMAT
 from .store.writeset import WriteSet
 
 RECEIPT_FORMAT = "commons-ledger-receipt/1"
+CHECKPOINT_ATTEMPTS = 4
 CONSISTENCY_FORMAT = "commons-ledger-consistency/1"
 
 
@@ -68,43 +69,57 @@ class Proofs:
         """
         refuse_inside_hook("checkpoint")
         signer = self.signer
-        signer.finish_rotation(self.public_key)  # type: ignore[attr-defined]
-        self._store_remembered(signer)
-        report = self.verify()  # type: ignore[attr-defined]
-        if not report.ok:
-            where = f" at seq {report.bad_seq}" if report.bad_seq is not None else ""
-            raise CheckpointRefused(f"the ledger does not verify{where}: {report.reason}")
-        size, root = report.size, bytes.fromhex(report.root)
-        last = signer.last()
-        latest = self.latest_checkpoint()
-        if last is not None and latest is not None and latest.size == size == last.size:
-            if latest.root == root == last.root:
-                return latest
-            raise CheckpointRefused(
-                f"the stored checkpoint of size {size} signed another root than this ledger's: "
-                "the history was rewritten at the same size"
+        for _ in range(CHECKPOINT_ATTEMPTS):
+            signer.finish_rotation(self.public_key)  # type: ignore[attr-defined]
+            report, walk = self._verify_walk()  # type: ignore[attr-defined]
+            if not report.ok and walk is not None and walk.unstored_memory_only():
+                self._store_remembered(signer, walk)
+                continue
+            if not report.ok:
+                where = f" at seq {report.bad_seq}" if report.bad_seq is not None else ""
+                raise CheckpointRefused(f"the ledger does not verify{where}: {report.reason}")
+            size, root = report.size, bytes.fromhex(report.root)
+            last = signer.last()
+            if last is not None and last.size > size:
+                continue  # another writer's checkpoint went past what this one verified: verify again
+            latest = self.latest_checkpoint()
+            if last is not None and latest is not None and latest.size == size == last.size:
+                if latest.root == root == last.root:
+                    return latest
+                raise CheckpointRefused(
+                    f"the stored checkpoint of size {size} signed another root than this ledger's: "
+                    "the history was rewritten at the same size"
+                )
+            view = self._merkle()
+            root_at_last = view.root(last.size) if last is not None and last.size <= size else None
+            try:
+                signed = signer.sign(size, root, root_at_last, walk.keys.key_at(size) if walk.keys else None)
+            except KeyRotatedMeanwhile:
+                continue  # a rotation committed while this checkpoint was verified
+            self._recorder.insert_checkpoint(  # type: ignore[attr-defined]
+                signed.size, signed.root, signed.note, datetime.now(UTC).strftime(TS_FORMAT)
             )
-        view = self._merkle()
-        root_at_last = view.root(last.size) if last is not None and last.size <= size else None
-        signed = signer.sign(size, root, root_at_last)
-        self._recorder.insert_checkpoint(  # type: ignore[attr-defined]
-            signed.size, signed.root, signed.note, datetime.now(UTC).strftime(TS_FORMAT)
+            return signed
+        raise CheckpointRefused(
+            f"the ledger changed under {CHECKPOINT_ATTEMPTS} attempts to verify and sign it (other checkpoints "
+            "or key rotations meanwhile); try again"
         )
-        return signed
 
-    def _store_remembered(self, signer: Signer) -> None:
-        """Keep the signer's last checkpoint beside the chain if the database lost it.
+    def _store_remembered(self, signer: Signer, walk: Any) -> None:
+        """Keep the signer's last checkpoint beside the chain when the database lost it.
 
         The signer remembers a checkpoint before the database stores it, so a crash between
-        the two leaves a note only the signer holds. It is stored again when it is this
-        chain's own: same size kept and same root; anything else is left for verify to report.
+        the two leaves a note only the signer holds. The walk has checked that the remembered
+        root is this chain's at that size; the note is stored only if it is that checkpoint.
         """
         last, note = signer.last(), signer.last_note()
-        if last is None or note is None or not 0 < last.size <= self.size():  # type: ignore[attr-defined]
+        if last is None or note is None or walk.keys is None:
             return
-        if self._rows("SELECT 1 FROM ledger_checkpoints WHERE size = ?", (last.size,)):  # type: ignore[attr-defined]
-            return
-        if self._merkle().root(last.size) == last.root:
+        try:
+            checkpoint = verify_checkpoint(note, walk.keys.key_at(last.size), self.ledger_id)
+        except VerificationError:
+            raise CheckpointRefused(f"the signer's memory {signer.state_path} is not a checkpoint it signed") from None
+        if (checkpoint.size, checkpoint.root) == (last.size, last.root):
             self._recorder.insert_checkpoint(  # type: ignore[attr-defined]
                 last.size, last.root, note, datetime.now(UTC).strftime(TS_FORMAT)
             )

@@ -8,8 +8,6 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Optional, Sequence, Union
 
-from ledger_audit import ChainError
-
 from . import schemas
 from .errors import (
     ChainBroken,
@@ -297,6 +295,10 @@ class Queries:
         ``ChainBroken`` for a broken chain or signature state and ``ReadModelDrift`` for the
         first differing cell.
         """
+        return self._verify_walk(raise_on_error)[0]
+
+    def _verify_walk(self, raise_on_error: bool = False) -> tuple[VerifyReport, Any]:
+        """``verify()`` and the walk it made (``None`` if the database could not be read)."""
         try:
             memory = self.signer.last()  # type: ignore[attr-defined]
             memory_problem = None
@@ -307,24 +309,23 @@ class Queries:
             with self._recorder.snapshot() as snap:
                 recorder = self._recorder
                 walk = run_walk(snap, recorder.event_id, recorder.dialect, memory, self.ledger_id)
-        except ChainError as exc:
-            size, head = (walk.verifier.size, walk.verifier.head) if walk else (exc.seq or 0, "")
-            return self._failed(raise_on_error, exc.seq, exc.reason, size, head)
         except (sqlite3.DatabaseError, *PG_ERRORS) as exc:  # a damaged page or a cell the driver cannot read
-            return self._failed(raise_on_error, None, f"the database cannot be read ({exc})", 0, "")
+            return self._failed(raise_on_error, None, f"the database cannot be read ({exc})", 0, ""), None
         size, head = walk.verifier.size, walk.verifier.head
+        if walk.chain_error is not None:
+            return self._failed(raise_on_error, walk.chain_error.seq, walk.chain_error.reason, size, head), walk
         if memory_problem is not None:
-            return self._failed(raise_on_error, size, memory_problem, size, head)
+            return self._failed(raise_on_error, size, memory_problem, size, head), walk
         for problem in (walk.signed_problem, walk.replay_problem):
             if problem is not None:
-                return self._failed(raise_on_error, problem[0], problem[1], size, head)
+                return self._failed(raise_on_error, problem[0], problem[1], size, head), walk
         if walk.diffs.count:
             first = walk.diffs.listed[0]
             if raise_on_error:
                 raise ReadModelDrift(first.table, first.key, first.column, first.expected, first.found)
             reason = f"{walk.diffs.count} read-model cell(s) differ from the chain; first: {first}"
-            return VerifyReport(False, size, head, None, reason, tuple(walk.diffs.listed), walk.diffs.count)
-        return VerifyReport(True, size, head, root=walk.tree.root().hex())
+            return VerifyReport(False, size, head, None, reason, tuple(walk.diffs.listed), walk.diffs.count), walk
+        return VerifyReport(True, size, head, root=walk.tree.root().hex()), walk
 
     @staticmethod
     def _failed(raise_on_error: bool, seq: Optional[int], reason: str, size: int, head: str) -> VerifyReport:

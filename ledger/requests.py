@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+from contextvars import ContextVar
 from typing import Any, Callable, Optional, Sequence
 from uuid import UUID
 
 from ledger_audit import canonical_bytes
-from ledger_audit.readmodels import REQUEST_RECORDED, command_result, result_item
+from ledger_audit.readmodels import REQUEST_RECORDED, command_result, legacy_request, result_item
 
 from .domain import Request
 from .errors import DuplicateRequest, RequestLogTampered
 
 Rows = Callable[[str, Sequence[Any]], list[Any]]
+
+#: The request id of the command being decided (its items may not reuse it).
+DECIDING_REQUEST: ContextVar[Optional[str]] = ContextVar("ledger_deciding_request", default=None)
 
 #: The standalone command a batch item of each type is (their request ids are one namespace).
 ITEM_COMMANDS = {
@@ -53,6 +57,11 @@ class RequestLog:
             "SELECT c.seq, c.leaf, e.state FROM ledger_chain c "
             f"JOIN stored_events e ON e.{event_id} = c.notification_id WHERE c.seq = ?"
         )
+        # No index on the type: a scan, only for rows from before requests were chained, once per Ledger.
+        self._first_request_sql = (
+            "SELECT MIN(c.seq) FROM stored_events e "
+            f"JOIN ledger_chain c ON c.notification_id = e.{event_id} WHERE e.topic = ?"
+        )
         self._stream_sql = (
             "SELECT c.seq, e.topic, e.state FROM stored_events e "
             f"JOIN ledger_chain c ON c.notification_id = e.{event_id} "
@@ -78,7 +87,7 @@ class RequestLog:
             raise RequestLogTampered(request_id, "its command or digest differs from the request event in the chain")
         if stored_command != command or stored_digest != digest:
             raise DuplicateRequest(request_id, command)
-        rebuilt = self.rebuild(body)
+        rebuilt = self.rebuild(body, seq)
         try:
             stored = json.loads(result)
         except (TypeError, ValueError):
@@ -92,7 +101,7 @@ class RequestLog:
         found = self._rows(self._event_sql, (seq,)) if type(seq) is int else []
         if not found:
             raise RequestLogTampered(request_id, f"its seq {seq!r} is not an event of the chain")
-        leaf, state = json.loads(bytes(found[0][1])), json.loads(bytes(found[0][2]))
+        leaf, state = _json(found[0][1], request_id), _json(found[0][2], request_id)
         if leaf.get("type") != REQUEST_RECORDED:
             return None
         if leaf.get("stream") != str(Request.create_id(request_id)) or state.get("request_id") != request_id:
@@ -100,16 +109,35 @@ class RequestLog:
         return state
 
     def _legacy_answer(self, request_id: str, command: str, digest: str, row: Sequence[Any]) -> dict[str, Any]:
+        """A row recorded before requests were chained: it stands only below the first request event
+        of the chain, if the event at its seq could end its command, and if no request event
+        for this id exists (docs/read-models.md)."""
         stored_command, stored_digest, result, seq = row
-        state = json.loads(bytes(self._rows(self._event_sql, (seq,))[0][2]))
-        if state.get("request_id") != request_id:
-            raise RequestLogTampered(request_id, f"the event at its seq {seq} does not carry that request id")
+        found = self._rows(self._event_sql, (seq,))
+        topic = _json(found[0][1], request_id).get("type")
+        if self.event(str(Request.create_id(request_id)), 1) is not None:
+            raise RequestLogTampered(request_id, "its seq does not point at the request event the chain holds for it")
+        if not legacy_request(request_id, stored_command, seq, self.first_request_seq(), topic,
+                              _json(found[0][2], request_id)):
+            raise RequestLogTampered(request_id, f"the event at its seq {seq} cannot have recorded it")
         if stored_command != command or stored_digest != digest:
             raise DuplicateRequest(request_id, command)
-        return json.loads(result)
+        answer = _json(result, request_id)
+        if not isinstance(answer, dict):
+            raise RequestLogTampered(request_id, "its stored answer is not a JSON object")
+        return answer
 
-    def rebuild(self, body: dict[str, Any]) -> Any:
-        """A request's result, made again from the events its request event names."""
+    def first_request_seq(self) -> Optional[int]:
+        """The seq of the chain's first request event (``None`` if it has none); read once when found."""
+        if self._first_request is None:
+            rows = self._rows(self._first_request_sql, (REQUEST_RECORDED,))
+            self._first_request = rows[0][0] if rows and rows[0][0] is not None else None
+        return self._first_request
+
+    _first_request: Optional[int] = None
+
+    def rebuild(self, body: dict[str, Any], request_seq: int) -> Any:
+        """A request's result, made again from the events its request event (at ``request_seq``) names."""
         items: list[Optional[dict]] = []
         rotation = None
         for stream, version in body["results"]:
@@ -117,6 +145,8 @@ class RequestLog:
             if found is None:
                 raise RequestLogTampered(body["request_id"], f"it names event {stream} v{version}, not in the chain")
             seq, topic, event_body, first = found
+            if seq >= request_seq:
+                raise RequestLogTampered(body["request_id"], f"it names event {stream} v{version}, recorded after it")
             if topic == "ledger.key.rotated.v1":
                 rotation = event_body
                 continue
@@ -129,24 +159,36 @@ class RequestLog:
         if not found:
             return None
         seq, topic, state = found[0]
-        body = json.loads(bytes(state))
+        body = _json(state, stream)
         if version == 1:
             return seq, topic, body, body
         first_rows = self._rows(self._stream_sql, (self._stream_param(stream), 1))
-        first = json.loads(bytes(first_rows[0][2])) if first_rows else {}
+        first = _json(first_rows[0][2], stream) if first_rows else {}
         if topic.startswith("ledger.account."):
             # The account's limits just before this event (see result_item).
             for v in range(2, version):
                 earlier = self._rows(self._stream_sql, (self._stream_param(stream), v))
                 if earlier and earlier[0][1] == "ledger.account.limits_changed.v1":
-                    limits = json.loads(bytes(earlier[0][2]))
+                    limits = _json(earlier[0][2], stream)
                     first = {**first, "floor": limits["floor"], "ceiling": limits["ceiling"]}
         return seq, topic, body, first
 
     def ref_of(self, seq: int) -> tuple[UUID, int]:
         """The (stream, version) of the event at ``seq``: what a replayed batch item names."""
-        leaf = json.loads(bytes(self._rows("SELECT leaf FROM ledger_chain WHERE seq = ?", (seq,))[0][0]))
+        leaf = _json(self._rows("SELECT leaf FROM ledger_chain WHERE seq = ?", (seq,))[0][0], str(seq))
         return UUID(leaf["stream"]), leaf["version"]
+
+
+def _json(value: Any, request_id: str) -> Any:
+    """Parse a stored JSON cell; anything unreadable is a tampered log, not a traceback."""
+    try:
+        if isinstance(value, (bytes, memoryview)):
+            value = bytes(value)
+        elif not isinstance(value, str):
+            raise TypeError(f"stored as {type(value).__name__}")
+        return json.loads(value)
+    except (TypeError, ValueError) as exc:
+        raise RequestLogTampered(request_id, f"a stored cell it depends on is unreadable ({exc})") from None
 
 
 def request_event(request_id: str, command: str, digest: str, refs: Sequence[tuple[UUID, int]]) -> Request:

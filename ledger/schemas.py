@@ -43,7 +43,10 @@ class StrictInt(fields.Integer):
 class AwareDateTime(fields.Field):
     """A timezone-aware ``datetime`` or ISO 8601 string with an offset; stored in UTC."""
 
-    default_error_messages = {"invalid": "must be a timezone-aware datetime (ISO 8601 with an offset)."}
+    default_error_messages = {
+        "invalid": "must be a timezone-aware datetime (ISO 8601 with an offset).",
+        "range": "must give a deadline within years 1 to 9999 in UTC.",
+    }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:
         if isinstance(value, str):
@@ -53,7 +56,10 @@ class AwareDateTime(fields.Field):
                 raise self.make_error("invalid") from None
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise self.make_error("invalid")
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:30+01:00 is before the first UTC instant Python has
+            raise self.make_error("range") from None
 
 
 def Id(**kw: Any) -> fields.String:  # noqa: N802 - a field factory reads like a field

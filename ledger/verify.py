@@ -37,14 +37,23 @@ from ledger_audit import (
     VerificationError,
     verify_checkpoint,
 )
-from ledger_audit.readmodels import COLUMNS, DIGEST_MODULUS, KEY_ROTATED, ReadModelReplay, ReplayError, row_digest
+from ledger_audit.readmodels import (
+    COLUMNS,
+    DIGEST_MODULUS,
+    KEY_ROTATED,
+    ReadModelReplay,
+    ReplayError,
+    legacy_request,
+    row_digest,
+)
 from ledger_audit.rfc6962 import EMPTY_ROOT
 
 from .merkle import STORED_LEVEL
 from .requests import RequestLog
 
 MAX_LISTED = 100  # differences listed in a report; the count is exact
-STREAMED = ("ledger_transfers", "ledger_facts", "ledger_requests")
+SECOND_PASS_ACCOUNTS = 10  # accounts whose posting rows a second pass lists (a cursor each)
+STREAMED = ("ledger_transfers", "ledger_facts")
 IN_PLACE = ("ledger_schemes", "ledger_accounts", "ledger_balances", "ledger_holds")
 #: Column of each table's key (postings are keyed by account and seq together).
 KEY_COLUMN = {
@@ -131,9 +140,14 @@ class Differences:
 class StreamCompare:
     """Expected rows of one append-only table, arriving in key order, against the stored ones."""
 
-    def __init__(self, table: str, stored: Iterator[tuple], diffs: Differences) -> None:
+    def __init__(
+        self, table: str, stored: Iterator[tuple], diffs: Differences, key: Optional[int] = None,
+        label: Optional[Any] = None,
+    ) -> None:
         self.table, self._stored, self._diffs = table, stored, diffs
-        self._key = KEY_COLUMN[table]
+        self._key = KEY_COLUMN[table] if key is None else key
+        #: How a difference names its row (default: the key column's value).
+        self._label = label or (lambda row: row[self._key])
         self._next: Optional[tuple] = None
         self._advance()
 
@@ -141,24 +155,35 @@ class StreamCompare:
         while True:
             row = next(self._stored, None)
             if row is None or type(row[self._key]) is int:
-                self._next = row
+                self._next = None if row is None else tuple(row)
                 return
-            self._diffs.add(self.table, row[self._key], COLUMNS[self.table][self._key], "an integer", row[self._key])
+            self._diffs.add(self.table, self._label(row), COLUMNS[self.table][self._key], "an integer", row[self._key])
 
     def expect(self, row: tuple) -> None:
         key = row[self._key]
         while self._next is not None and self._next[self._key] < key:
-            self._diffs.rows(self.table, self._next[self._key], None, tuple(self._next))
+            self._diffs.rows(self.table, self._label(self._next), None, self._next)
             self._advance()
         if self._next is not None and self._next[self._key] == key:
-            self._diffs.rows(self.table, key, row, tuple(self._next))
+            self._diffs.rows(self.table, self._label(row), row, self._next)
             self._advance()
         else:
-            self._diffs.rows(self.table, key, row, None)
+            self._diffs.rows(self.table, self._label(row), row, None)
+
+    def stored_at(self, key: int) -> list[tuple]:
+        """Take the stored rows whose key is below or at ``key``: those below are extra rows."""
+        while self._next is not None and self._next[self._key] < key:
+            self._diffs.rows(self.table, self._label(self._next), None, self._next)
+            self._advance()
+        taken = []
+        while self._next is not None and self._next[self._key] == key:
+            taken.append(self._next)
+            self._advance()
+        return taken
 
     def finish(self) -> None:
         while self._next is not None:
-            self._diffs.rows(self.table, self._next[self._key], None, tuple(self._next))
+            self._diffs.rows(self.table, self._label(self._next), None, self._next)
             self._advance()
 
 
@@ -180,6 +205,7 @@ class TreeCheck:
         self.lowest = lowest
         self._stack: list[tuple[int, bytes]] = []
         self.nodes: dict[tuple[int, int], bytes] = {}
+        self.low_digest, self.low_count = 0, 0
         self.size = 0
 
     def append(self, leaf_hash: bytes) -> None:
@@ -188,8 +214,12 @@ class TreeCheck:
         while self._stack and self._stack[-1][0] == level:
             node = hashlib.sha256(b"\x01" + self._stack.pop()[1] + node).digest()
             level += 1
-            if level >= self.lowest:
+            if level >= STORED_LEVEL:
                 self.nodes[(level, (self.size >> level) - 1)] = node
+            elif level >= self.lowest:  # first-layout files: summed, not kept (there are n/2 of them)
+                row = (level, (self.size >> level) - 1, node)
+                self.low_digest = (self.low_digest + row_digest(row)) % DIGEST_MODULUS
+                self.low_count += 1
         self._stack.append((level, node))
 
     def root(self) -> bytes:
@@ -235,6 +265,15 @@ class Walk:
             t: StreamCompare(t, snap.rows(f"{_select(t)} ORDER BY {COLUMNS[t][KEY_COLUMN[t]]}"), self.diffs)
             for t in STREAMED
         }
+        # The request log is met event by event: a row at a request event must be that event's;
+        # a row at any other event may be one recorded before requests were chained.
+        self.requests = StreamCompare(
+            "ledger_requests", snap.rows(f"{_select('ledger_requests')} ORDER BY seq"), self.diffs
+        )
+        self.legacy_requests = 0
+        self.chain_error: Optional[ChainError] = None
+        #: The only problem is that the signer's last checkpoint (whose root is this chain's) is not stored.
+        self.memory_unstored = False
 
     # -- the walk -----------------------------------------------------------------------------
 
@@ -281,11 +320,28 @@ class Walk:
         except ValueError as exc:
             self.replay_problem = (seq, f"the body is not JSON ({exc})")
             return
+        expected_request = None
         for table, row in emitted:
             if table == "ledger_postings":
                 _row_digest(self.posting_digests, row[0], row)
+            elif table == "ledger_requests":
+                expected_request = row
             else:
                 self.streams[table].expect(row)
+        self._requests_at(seq, topic, body, expected_request)
+
+    def _requests_at(self, seq: int, topic: str, body: bytes, expected: Optional[tuple]) -> None:
+        stored = self.requests.stored_at(seq)
+        if expected is not None:
+            self.diffs.rows("ledger_requests", seq, expected, stored[0] if stored else None)
+            stored = stored[1:]
+        parsed = json.loads(body) if stored else None
+        first = self.replay.first_request_seq
+        for row in stored:
+            if expected is None and legacy_request(row[0], row[1], seq, first, topic, parsed):
+                self.legacy_requests += 1  # recorded before requests were chained (docs/read-models.md)
+            else:
+                self.diffs.rows("ledger_requests", seq, None, row)
 
     def _key_event(self, seq: int, topic: str, body: bytes) -> None:
         """Follow the checkpoint keys (genesis, rotations), to check each stored note's signature."""
@@ -340,6 +396,7 @@ class Walk:
                   for s in self.signed if s.note is not None}
         for state in memory:  # what the signer last signed must still be kept beside the chain
             if self.signed_problem is None and (state.size, state.root) not in stored and state.size > 0:
+                self.memory_unstored = True
                 self.signed_problem = (
                     size,
                     f"the signer's memory of size {state.size} names a checkpoint the database does not keep "
@@ -355,7 +412,7 @@ class Walk:
                 )
         if self.replay_problem is not None:
             return
-        for stream in self.streams.values():
+        for stream in (*self.streams.values(), self.requests):
             stream.finish()
         for table, expected in self.replay.tables().items():
             if table == "ledger_holds":
@@ -364,6 +421,11 @@ class Walk:
             self._compare_all(table, expected, self.snap.rows(f"{_select(table)} ORDER BY {COLUMNS[table][0]}"))
         self._compare_tree()
         self._compare_postings()
+
+    def unstored_memory_only(self) -> bool:
+        """Whether the one problem found is a checkpoint the signer holds and the database lost."""
+        return (self.memory_unstored and self.chain_error is None and self.replay_problem is None
+                and self.diffs.count == 0)
 
     def _note_signed(self, state: SignedState) -> bool:
         if self.keys is None or type(state.size) is not int or type(state.note) is not str:
@@ -385,15 +447,23 @@ class Walk:
 
     def _compare_tree(self) -> None:
         want = self.tree.nodes
+        low_digest, low_count = 0, 0
         for level, idx, node in self.snap.rows("SELECT level, idx, hash FROM ledger_tree"):
-            expected = want.pop((level, idx), None)
             found = bytes(node) if isinstance(node, (bytes, memoryview)) else node
+            if type(level) is int and level < STORED_LEVEL:
+                low_digest = (low_digest + row_digest((level, idx, found))) % DIGEST_MODULUS
+                low_count += 1
+                continue
+            expected = want.pop((level, idx), None)
             if expected is None:
                 self.diffs.add("ledger_tree", (level, idx), "(row)", None, found)
             elif not same(expected, found):
                 self.diffs.add("ledger_tree", (level, idx), "hash", expected, found)
         for key, node in sorted(want.items()):
             self.diffs.add("ledger_tree", key, "(row)", node, None)
+        if (low_digest, low_count) != (self.tree.low_digest, self.tree.low_count):
+            self.diffs.add("ledger_tree", f"levels 1-{STORED_LEVEL - 1}", "(rows)",
+                           f"{self.tree.low_count} nodes", f"{low_count} nodes, or other hashes")
 
     def _compare_postings(self) -> None:
         found: dict[Any, Any] = {}
@@ -415,10 +485,15 @@ class Walk:
 
     def second_pass(self, accounts: list[Any], holds: bool) -> None:
         """Replay again, keeping what the first pass only digested: list the differing posting
-        rows of ``accounts`` and, if ``holds``, the differing hold rows."""
-        chosen = set(accounts)
+        rows of ``accounts`` (each compared as a stream, so memory stays flat) and, if
+        ``holds``, the differing hold rows."""
         replay = ReadModelReplay(fetch=self.replay._fetch)
-        want: dict[tuple, tuple] = {}
+        select = f"{_select('ledger_postings')} WHERE account = ? ORDER BY seq"
+        streams = {
+            account: StreamCompare("ledger_postings", self.snap.rows(select, (account,)), self.diffs, key=1,
+                                   label=lambda row: (row[0], row[1]))
+            for account in accounts
+        }
         rows = self.snap.rows(
             "SELECT c.seq, c.leaf, e.state FROM ledger_chain c "
             f"JOIN stored_events e ON e.{self.event_id} = c.notification_id ORDER BY c.seq"
@@ -426,15 +501,10 @@ class Walk:
         for seq, leaf, state in rows:
             head = json.loads(bytes(leaf))
             for table, row in replay.feed(seq, head["type"], head["stream"], head["version"], json.loads(bytes(state))):
-                if table == "ledger_postings" and row[0] in chosen:
-                    want[(row[0], row[1])] = row
-        if chosen:
-            for row in self.snap.rows(f"{_select('ledger_postings')} ORDER BY account, seq"):
-                if row[0] in chosen:
-                    key = (row[0], row[1])
-                    self.diffs.rows("ledger_postings", key, want.pop(key, None), tuple(row))
-            for key, row in sorted(want.items(), key=repr):
-                self.diffs.rows("ledger_postings", key, row, None)
+                if table == "ledger_postings" and row[0] in streams:
+                    streams[row[0]].expect(row)
+        for stream in streams.values():
+            stream.finish()
         if holds:
             expected = replay.tables()["ledger_holds"]
             self._compare_all("ledger_holds", expected, self.snap.rows(f"{_select('ledger_holds')} ORDER BY hold_id"))
@@ -451,12 +521,16 @@ def signed_states(snap: Any, signer_memory: Optional[Checkpoint]) -> list[Signed
 def run_walk(
     snap: Any, event_id: str, dialect: str, signer_memory: Optional[Checkpoint], origin: Optional[str] = None
 ) -> Walk:
-    """Walk a snapshot; raises ``ChainError`` at the first break of the chain itself."""
+    """Walk a snapshot; a break of the chain itself stops the walk (``walk.chain_error``)."""
     walk = Walk(snap, event_id, dialect, signed_states(snap, signer_memory), origin)
-    walk.run()
+    try:
+        walk.run()
+    except ChainError as exc:
+        walk.chain_error = exc
+        return walk
     walk.finish()
     if walk.replay_problem is None and (walk.wrong_posting_accounts or walk.holds_differ):
-        walk.second_pass(walk.wrong_posting_accounts[:MAX_LISTED], walk.holds_differ)
+        walk.second_pass(walk.wrong_posting_accounts[:SECOND_PASS_ACCOUNTS], walk.holds_differ)
     return walk
 
 

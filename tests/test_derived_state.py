@@ -319,3 +319,140 @@ def test_one_batch_item_request_id_from_two_processes_moves_the_money_once(seaso
         assert p.exitcode == 0
     assert seqs[0] == seqs[1]  # the loser was answered with the winner's item
     assert season.balance("alice").posted == 79 and season.verify().ok
+
+
+# -- what an outside review found ------------------------------------------------------------
+
+
+def test_a_request_row_moved_onto_its_transfer_cannot_forge_an_answer(season, db_path):
+    seq = season.transfer_info("t2").seq
+    tamper(db_path, "UPDATE ledger_requests SET seq = ?, result = ? WHERE request_id = 'r-t2'",
+           (seq, '{"amount": 999999, "transfer_id": "FAKE"}'))
+    with pytest.raises(RequestLogTampered, match="request id 'r-t2'"):
+        season.transfer("time:issuer", "bob", 200, transfer_id="t2", request_id="r-t2")
+    tamper(db_path, "UPDATE ledger_requests SET result = 'not json' WHERE request_id = 'r-t2'")
+    with pytest.raises(RequestLogTampered):
+        season.transfer("time:issuer", "bob", 200, transfer_id="t2", request_id="r-t2")
+
+
+@pytest.mark.parametrize(
+    "command, seq, first, topic, body, ok",
+    [
+        ("transfer", 5, None, "ledger.transfer.recorded.v1", {"request_id": "r"}, True),
+        ("transfer", 5, 9, "ledger.transfer.recorded.v1", {"request_id": None}, True),  # a plugin's fee item
+        ("transfer", 5, 9, "ledger.transfer.recorded.v1", {"request_id": "other"}, False),
+        ("transfer", 9, 9, "ledger.transfer.recorded.v1", {"request_id": "r"}, False),  # not below the first
+        ("transfer", 5, None, "ledger.account.opened.v1", {"account_id": "a"}, False),
+        ("open_account", 5, None, "ledger.account.opened.v1", {"account_id": "a"}, True),
+        ("open_account", 5, None, "ledger.transfer.recorded.v1", {"request_id": "r"}, False),
+        ("batch", 5, None, "ledger.fact.revised.v1", {"data": {}}, True),
+        ("transfer", "5", None, "ledger.transfer.recorded.v1", {"request_id": "r"}, False),
+        ("transfer", 5, None, "ledger.genesis.v1", {}, False),
+    ],
+)
+def test_which_request_rows_from_before_requests_were_chained_may_stand(command, seq, first, topic, body, ok):
+    from ledger_audit.readmodels import legacy_request
+
+    assert legacy_request("r", command, seq, first, topic, body) is ok
+
+
+def test_the_writer_does_not_trust_a_balance_rewound_to_an_earlier_posting(season, db_path):
+    first = season.history("bob").entries[0]
+    row = season._rows("SELECT debits_posted, credits_posted, debits_pending, credits_pending FROM ledger_postings "
+                       "WHERE account = 'bob' AND seq = ?", (first.seq,))[0]
+    tamper(db_path, "UPDATE ledger_balances SET debits_posted = ?, credits_posted = ?, debits_pending = ?, "
+           "credits_pending = ?, seq = ? WHERE account = 'bob'", (*row, first.seq))
+    with pytest.raises(ReadModelDrift, match="ledger_balances row 'bob' column 'seq'"):
+        season.transfer("bob", "alice", 150)
+
+
+def test_a_planted_transfer_row_cannot_be_reversed_into_money(season, db_path):
+    tamper(db_path, "INSERT INTO ledger_transfers VALUES ('gift', 'carol', 'time:issuer', 2500, 'minutes', '', '', "
+           "'{}', NULL, 999999)")
+    with pytest.raises(Exception) as err:
+        season.reverse("gift", reason="undo")
+    assert type(err.value).__name__ == "UnknownTransfer"
+    assert season.balance("carol").posted == 30
+
+
+def test_a_checkpoint_lost_by_the_database_is_stored_again_from_the_signers_memory(season, db_path):
+    signed = season.checkpoint()
+    tamper(db_path, "DELETE FROM ledger_checkpoints")  # as a crash between signing and storing leaves it
+    report = season.verify()
+    assert not report.ok and "names a checkpoint the database does not keep" in report.reason
+    assert season.checkpoint().note == signed.note and season.verify().ok
+
+
+def test_checkpoint_refuses_a_damaged_chain_before_reading_it(season, db_path, backend):
+    season.checkpoint()
+    tamper(db_path, "DELETE FROM ledger_checkpoints")
+    if backend == "sqlite":
+        tamper(db_path, "UPDATE ledger_chain SET hash = 'x' WHERE seq = 3")
+    else:
+        tamper(db_path, "UPDATE ledger_chain SET hash = '\\x00'::bytea WHERE seq = 3")
+    with pytest.raises(CheckpointRefused, match="does not verify at seq 3"):
+        season.checkpoint()
+
+
+def test_a_rotation_or_another_checkpoint_while_verifying_is_verified_again(season, db_path, monkeypatch):
+    other = Ledger(db_path, key_path=str(season.key_path))
+    real = Ledger._verify_walk
+    moves = iter([lambda: other.rotate_key(), lambda: (other.transfer("bob", "alice", 1), other.checkpoint())])
+
+    def verify_then_move(self, *args):
+        result = real(self, *args)
+        move = next(moves, None)
+        if move is not None:
+            move()  # commits after this walk, before the signature
+        return result
+
+    monkeypatch.setattr(Ledger, "_verify_walk", verify_then_move)
+    signed = season.checkpoint()
+    monkeypatch.undo()
+    other.close()
+    assert signed.size == season.size() and season.verify().ok
+
+
+def test_a_batch_request_id_may_not_be_an_items(season):
+    item = dict(type="transfer", debit="bob", credit="alice", amount=5, request_id="same")
+    with pytest.raises(ValidationError, match=r"items\[0\].request_id: is the batch's own request id"):
+        season.batch([item], request_id="same")
+
+
+def test_a_batch_of_replayed_items_still_records_its_own_request_id(season):
+    season.transfer("bob", "alice", 5, request_id="b-5")
+    season.batch([dict(type="transfer", debit="bob", credit="alice", amount=5, request_id="b-5")], request_id="outer")
+    with pytest.raises(DuplicateRequest, match="request id 'outer'"):
+        season.batch([dict(type="transfer", debit="bob", credit="alice", amount=6)], request_id="outer")
+    assert season.verify().ok
+
+
+def test_a_broken_chain_still_reports_its_verified_head(season, db_path):
+    tamper(db_path, "UPDATE ledger_chain SET ts = '2020-01-01T00:00:00.000000Z' WHERE seq = 3")
+    report = season.verify()
+    (last,) = season._rows("SELECT hash FROM ledger_chain WHERE seq = ?", (report.size - 1,))[0]
+    assert (report.ok, report.bad_seq) == (False, 3) and report.head == bytes(last).hex() != ""
+
+
+def test_a_hold_deadline_beyond_the_calendar_is_a_validation_error(season):
+    from datetime import datetime, timedelta, timezone
+
+    with pytest.raises(ValidationError, match="expires_at: must give a deadline within years 1 to 9999 in UTC"):
+        season.hold("bob", "alice", 5, expires_at=datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))))
+
+
+@pytest.mark.parametrize("member, value", [("name", None), ("name", 7), ("account_id", True), ("hold_id", ["h"])])
+def test_a_rewritten_body_with_a_strange_key_is_a_replay_error(member, value):
+    from ledger_audit.readmodels import ReadModelReplay, ReplayError
+
+    bodies = {
+        "name": ("ledger.scheme.registered.v1", dict(name="s", kind="basic", unit="u", step=1, floor=0, ceiling=None,
+                                                      issuer="s:issuer")),
+        "account_id": ("ledger.account.opened.v1", dict(account_id="a", scheme="s", unit="u", owner="", floor=0,
+                                                         ceiling=None)),
+        "hold_id": ("ledger.hold.placed.v1", dict(hold_id="h", debit="a", credit="b", amount=1, unit="u", code="",
+                                                   memo="", details={}, expires_at=None)),
+    }
+    topic, body = bodies[member]
+    with pytest.raises(ReplayError, match=f"must have {member!r} as a string"):
+        ReadModelReplay().feed(1, topic, "s", 1, {**body, member: value})

@@ -64,10 +64,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "ledger_facts": ("seq", "fact_type", "subject", "version", "data"),
     "ledger_requests": ("request_id", "command", "digest", "result", "seq"),
 }
-#: How many leading columns form each table's key.
-KEY_WIDTH = {"ledger_postings": 2, "ledger_transfers": 1, "ledger_facts": 1}
-#: Where the key column sits when it is not first (transfers and requests are streamed by seq).
-STREAM_KEY = {"ledger_transfers": 9, "ledger_facts": 0, "ledger_requests": 4}
 
 HOLD_STATUS = {HOLD_POSTED: "posted", HOLD_VOIDED: "voided", HOLD_EXPIRED: "expired"}
 HOLD_KIND = {HOLD_POSTED: "post", HOLD_VOIDED: "void", HOLD_EXPIRED: "expire"}
@@ -84,6 +80,49 @@ RESULT_KIND = {
     LIMITS_CHANGED: "account",
     ACCOUNT_CLOSED: "account",
 }
+#: Event types a command recorded before requests were chained can end with (a plugin may have
+#: added movements and facts after the command's own events).
+LEGACY_LAST = frozenset({
+    SCHEME_REGISTERED, ACCOUNT_OPENED, LIMITS_CHANGED, ACCOUNT_CLOSED, TRANSFER, HOLD_PLACED, HOLD_POSTED,
+    HOLD_VOIDED, FACT_RECORDED, FACT_REVISED, KEY_ROTATED,
+})
+
+
+#: Commands whose last event is a movement (which carries ``request_id``), and those whose is not.
+MOVEMENT_COMMANDS = frozenset({"transfer", "hold", "post", "void", "reverse", "batch"})
+ADMIN_COMMANDS = frozenset({"register_scheme", "open_account", "change_limits", "close_account", "record_fact",
+                            "batch", "rotate_key"})
+
+
+def legacy_request(
+    request_id: str, command: Any, seq: Any, first_request_seq: Optional[int], topic: str, body: Any
+) -> bool:
+    """Whether a request row recorded before requests were chained may stand (docs/read-models.md).
+
+    Its ``seq`` is its command's last event: that must lie below the chain's first request
+    event and be of a type its command can end with — a movement naming this request id (or
+    none, if a plugin added it) for a movement command or a batch; an account, scheme, fact or
+    rotation event for the others.
+    """
+    if type(seq) is not int or (first_request_seq is not None and seq >= first_request_seq):
+        return False
+    if topic not in LEGACY_LAST or not isinstance(body, dict):
+        return False
+    if "request_id" in body:  # a movement: it names its request id, or none if a plugin added it
+        named = body["request_id"]
+        return command in MOVEMENT_COMMANDS and (named is None or named == request_id)
+    return command in ADMIN_COMMANDS
+
+
+#: Members that key a table row: they must be strings (a tampered body could make them anything).
+KEY_MEMBERS = {
+    SCHEME_REGISTERED: ("name",),
+    ACCOUNT_OPENED: ("account_id", "unit"),
+    TRANSFER: ("transfer_id", "debit", "credit"),
+    HOLD_PLACED: ("hold_id", "debit", "credit"),
+    REQUEST_RECORDED: ("request_id",),
+}
+
 #: How many recent events keep their result item for the request events that follow them.
 RECENT = 4096
 
@@ -121,6 +160,10 @@ def row_digest(row: tuple) -> int:
     digest is as type-strict as a cell-by-cell comparison.
     """
     return int.from_bytes(hashlib.sha256(repr(row).encode("utf-8", "backslashreplace")).digest(), "big")
+
+
+def _first_column(row: tuple) -> str:
+    return row[0]
 
 
 def result_json(result: Any) -> str:
@@ -233,7 +276,7 @@ class ReadModelReplay:
             out = self._apply(seq, topic, stream, version, body)
         except ReplayError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
             raise ReplayError(seq, f"{topic} body cannot be replayed ({type(exc).__name__}: {exc})") from None
         if topic in RESULT_KIND or topic == KEY_ROTATED:
             recent = self._recent
@@ -243,6 +286,9 @@ class ReadModelReplay:
         return out
 
     def _apply(self, seq: int, topic: str, stream: str, version: int, body: dict) -> list[tuple[str, tuple]]:
+        for name in KEY_MEMBERS.get(topic, ()):
+            if type(body.get(name)) is not str:
+                raise ReplayError(seq, f"{topic} body must have {name!r} as a string")
         if topic == TRANSFER:
             return self._transfer(seq, body)
         if topic == HOLD_PLACED:
@@ -373,6 +419,9 @@ class ReadModelReplay:
                 name = body["request_id"]
                 raise ReplayError(seq, f"request {name!r} names event {stream} v{version}, not in the chain before it")
             ev_seq, topic, ev_body, first = found
+            if ev_seq >= seq:
+                name = body["request_id"]
+                raise ReplayError(seq, f"request {name!r} names event {stream} v{version}, recorded after it")
             if topic == KEY_ROTATED:
                 rotation = ev_body
                 continue
@@ -393,10 +442,10 @@ class ReadModelReplay:
     def tables(self) -> dict[str, Iterator[tuple]]:
         """The in-place tables' rows, keyed by their first column, in key order."""
         return {
-            "ledger_schemes": iter(sorted(self.schemes.values())),
-            "ledger_accounts": iter(sorted(tuple(r) for r in self.accounts.values())),
-            "ledger_balances": iter(sorted(tuple(r) for r in self.balances.values())),
-            "ledger_holds": iter(sorted(tuple(r) for r in self.holds.values())),
+            "ledger_schemes": iter(sorted(self.schemes.values(), key=_first_column)),
+            "ledger_accounts": iter(sorted((tuple(r) for r in self.accounts.values()), key=_first_column)),
+            "ledger_balances": iter(sorted((tuple(r) for r in self.balances.values()), key=_first_column)),
+            "ledger_holds": iter(sorted((tuple(r) for r in self.holds.values()), key=_first_column)),
         }
 
 
@@ -404,6 +453,7 @@ __all__ = [
     "COLUMNS",
     "REQUEST_RECORDED",
     "ReadModelReplay",
+    "legacy_request",
     "ReplayError",
     "command_result",
     "details_json",

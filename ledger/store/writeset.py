@@ -138,11 +138,13 @@ BALANCE_COLUMNS = ("debits_posted", "credits_posted", "debits_pending", "credits
 
 def _check_balance_row(row: Sequence[Any]) -> None:
     """Refuse to move a balance whose row disagrees with the posting it was last moved by."""
-    account, totals, seq, opened, last = row[0], row[5:9], row[9], row[10], row[11:15]
+    account, totals, seq, opened, last, latest = row[0], row[5:9], row[9], row[10], row[11:15], row[15]
+    # The row must name the account's latest posting (a balance rewound to an earlier posting's
+    # totals would otherwise pass), or its opening if it has none.
+    if seq != (opened if latest is None else latest):
+        raise ReadModelDrift("ledger_balances", account, "seq", opened if latest is None else latest, seq)
     if last[0] is None:
         expected = (0, 0, 0, 0)
-        if seq != opened:
-            raise ReadModelDrift("ledger_balances", account, "seq", opened, seq)
     else:
         expected = tuple(last)
     for name, want, found in zip(BALANCE_COLUMNS, expected, totals):
@@ -306,7 +308,8 @@ class WriteSet:
             c.execute(
                 "SELECT a.account, a.unit, a.floor, a.ceiling, a.closed, b.debits_posted, b.credits_posted, "
                 "b.debits_pending, b.credits_pending, b.seq, a.seq, p.debits_posted, p.credits_posted, "
-                "p.debits_pending, p.credits_pending FROM ledger_accounts a "
+                "p.debits_pending, p.credits_pending, "
+                "(SELECT MAX(q.seq) FROM ledger_postings q WHERE q.account = a.account) FROM ledger_accounts a "
                 "JOIN ledger_balances b ON b.account = a.account "
                 "LEFT JOIN ledger_postings p ON p.account = b.account AND p.seq = b.seq "
                 f"WHERE a.account IN ({', '.join('?' * len(chunk))})",

@@ -351,8 +351,8 @@ class Derivation:
             self.value_withheld = True
             if etype == HOLD_PLACED:
                 self.holds.pop(stream, None)
-        elif etype in ACCOUNT_TYPES and stream in self.account_streams:
-            self.account_streams[stream].complete = 0
+        elif etype in (ACCOUNT_LIMITS, ACCOUNT_CLOSED) and stream in self.account_streams:
+            self.account_streams[stream].complete = 0  # its limits or closed flag may be other than shown
 
     def _move(self, seq: int, debit: str, credit: str, unit: str, posted: int = 0, pending: int = 0) -> None:
         """One event's postings, as the ledger's write path makes them: debit side, then credit side."""

@@ -31,7 +31,7 @@ FOREIGN_KEYS: dict[str, list[tuple[str, str, str]]] = {
     "transfers": [("debit", "accounts", "account"), ("credit", "accounts", "account"), ("seq", "events", "seq")],
     "balances": [("account", "accounts", "account")],
 }
-BATCH = 5_000  # rows per executemany: few statements, bounded memory
+BATCH = 1_000  # rows per executemany: few statements, bounded memory
 
 
 def export_sqlite(ledger: Ledger, out: Path, public: bool) -> list[Path]:

@@ -21,8 +21,10 @@ a balance); see the spec for the exact rules.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import product
 from pathlib import Path
 from typing import Any, Optional
 
@@ -43,9 +45,6 @@ HOLD_VOIDED = "ledger.hold.voided.v1"
 HOLD_EXPIRED = "ledger.hold.expired.v1"
 #: Events that move balances: a withheld one makes every balance of the export incomplete.
 VALUE_TYPES = frozenset({TRANSFER, HOLD_PLACED, HOLD_POSTED, HOLD_VOIDED, HOLD_EXPIRED})
-ACCOUNT_TYPES = frozenset({ACCOUNT_OPENED, ACCOUNT_LIMITS, ACCOUNT_CLOSED})
-#: Bodies the derivation reads; every other event only gets its ``events`` row.
-READ_TYPES = frozenset({SCHEME_REGISTERED, *ACCOUNT_TYPES, *VALUE_TYPES})
 
 Row = tuple  # column values in the table's column order: int, str or None
 
@@ -190,46 +189,61 @@ def read_events(directory: Path) -> Iterator[tuple[int, bytes, Optional[bytes]]]
 
 # -- the derivation -------------------------------------------------------------------------------
 
-_STR, _INT, _OBJECT = "a string", "an integer", "an object"
-_INT_OR_NULL, _STR_OR_NULL = "an integer or null", "a string or null"
+_NULL = type(None)
+_KINDS = {str: "a string", int: "an integer", dict: "an object", _NULL: "null"}
 
 
-def _is(value: Any, want: str) -> bool:
-    if want == _STR:
-        return type(value) is str
-    if want == _INT:
-        return type(value) is int
-    if want == _INT_OR_NULL:
-        return value is None or type(value) is int
-    if want == _STR_OR_NULL:
-        return value is None or type(value) is str
-    return type(value) is dict
+class _Members:
+    """The members the derivation reads from one event type's body, and the types each may have."""
 
+    def __init__(self, *spec: tuple[str, tuple[type, ...]]) -> None:
+        self.names = tuple(name for name, _ in spec)
+        self.kinds = tuple(kinds for _, kinds in spec)
+        self.allowed = frozenset(product(*self.kinds))  # every good combination: one set lookup per body
 
-class _Body:
-    """A published body of a type the derivation reads; every member it reads must have its type."""
-
-    __slots__ = ("seq", "type", "value")
-
-    def __init__(self, seq: int, etype: str, raw: bytes) -> None:
-        self.seq, self.type = seq, etype
-        try:
-            self.value = json.loads(raw)
-        except ValueError:  # the verifier checked it is canonical JSON; the exporter wrote it
-            raise ExportError("malformed", seq, f"the body of {etype} is not JSON") from None
-        if type(self.value) is not dict:
+    def read(self, value: Any, seq: int, etype: str) -> tuple:
+        got = tuple(map(value.get, self.names)) if type(value) is dict else None
+        if got is not None and tuple(map(type, got)) in self.allowed:
+            return got
+        if got is None:
             raise ExportError("malformed", seq, f"the body of {etype} is not an object")
+        name, kinds = next((n, k) for n, k, v in zip(self.names, self.kinds, got) if type(v) not in k)
+        want = " or ".join(_KINDS[k] for k in kinds)
+        raise ExportError(
+            "malformed", seq, f"the body of {etype} must have {name!r} as {want}: the derived files cannot be computed"
+        )
 
-    def __getitem__(self, spec: tuple[str, str]) -> Any:
-        name, want = spec
-        value = self.value.get(name)
-        if not _is(value, want):
-            raise ExportError(
-                "malformed",
-                self.seq,
-                f"the body of {self.type} must have {name!r} as {want}: the derived files cannot be computed",
-            )
-        return value
+
+_S, _I, _IN, _SN, _O = (str,), (int,), (int, _NULL), (str, _NULL), (dict,)
+_MEMBERS = {
+    TRANSFER: _Members(
+        ("transfer_id", _S), ("debit", _S), ("credit", _S), ("amount", _I), ("unit", _S), ("code", _S),
+        ("memo", _S), ("details", _O), ("reverses", _SN),
+    ),
+    HOLD_PLACED: _Members(
+        ("hold_id", _S), ("debit", _S), ("credit", _S), ("amount", _I), ("unit", _S), ("code", _S), ("memo", _S),
+        ("details", _O),
+    ),
+    HOLD_POSTED: _Members(("amount", _I)),
+    HOLD_VOIDED: _Members(),
+    HOLD_EXPIRED: _Members(),
+    SCHEME_REGISTERED: _Members(
+        ("name", _S), ("kind", _S), ("unit", _S), ("step", _I), ("floor", _IN), ("ceiling", _IN), ("issuer", _S)
+    ),
+    ACCOUNT_OPENED: _Members(
+        ("account_id", _S), ("scheme", _S), ("unit", _S), ("owner", _S), ("floor", _IN), ("ceiling", _IN)
+    ),
+    ACCOUNT_LIMITS: _Members(("floor", _IN), ("ceiling", _IN)),
+    ACCOUNT_CLOSED: _Members(),
+}
+# A canonical leaf's members are in this order, and a quote inside a string is always escaped, so
+# this finds the real members; a leaf it does not fit (an escape in the type) is parsed as JSON.
+_LEAF = re.compile(rb'"stream":"([^"]*)","ts":"([^"]*)","type":"([^"\\]*)","v":1,"version":')
+_decode = json.JSONDecoder().decode
+
+
+def _details(value: dict) -> str:
+    return canonical_bytes(value).decode() if value else "{}"  # most movements carry none
 
 
 class _Account:
@@ -270,46 +284,36 @@ class Derivation:
 
     def feed(self, seq: int, leaf: bytes, body: Optional[bytes]) -> list[tuple[str, Row]]:
         """The streamed rows this event gives: its ``events`` row and perhaps a ``transfers`` row."""
-        fields = json.loads(leaf)
-        etype, stream = fields["type"], fields["stream"]
-        out: list[tuple[str, Row]] = [("events", (seq, fields["ts"], etype, None if body is None else body.decode()))]
-        if etype not in READ_TYPES:
+        found = _LEAF.search(leaf)
+        if found is not None:
+            raw_stream, raw_ts, raw_type = found.groups()
+            stream, ts, etype = raw_stream.decode(), raw_ts.decode(), raw_type.decode()
+        else:
+            fields = json.loads(leaf)
+            stream, ts, etype = fields["stream"], fields["ts"], fields["type"]
+        text = None if body is None else body.decode()
+        out: list[tuple[str, Row]] = [("events", (seq, ts, etype, text))]
+        members = _MEMBERS.get(etype)
+        if members is None:
             return out
-        if body is None:
+        if text is None:
             self._withheld(etype, stream)
             return out
-        b = _Body(seq, etype, body)
+        try:
+            value = _decode(text)
+        except ValueError:  # the verifier checked it is canonical JSON; the exporter wrote it
+            raise ExportError("malformed", seq, f"the body of {etype} is not JSON") from None
+        got = members.read(value, seq, etype)
         if etype == TRANSFER:
-            debit, credit, amount = b["debit", _STR], b["credit", _STR], b["amount", _INT]
-            row = (
-                b["transfer_id", _STR],
-                debit,
-                credit,
-                amount,
-                b["unit", _STR],
-                b["code", _STR],
-                b["memo", _STR],
-                canonical_bytes(b["details", _OBJECT]).decode(),
-                b["reverses", _STR_OR_NULL],
-                seq,
-            )
-            self._move(seq, debit, credit, row[4], posted=amount)
-            out.append(("transfers", row))
+            tid, debit, credit, amount, unit, code, memo, details, reverses = got
+            self._move(seq, debit, credit, unit, posted=amount)
+            out.append(("transfers", (tid, debit, credit, amount, unit, code, memo, _details(details), reverses, seq)))
         elif etype == HOLD_PLACED:
-            hold = (
-                b["hold_id", _STR],
-                b["debit", _STR],
-                b["credit", _STR],
-                b["amount", _INT],
-                b["unit", _STR],
-                b["code", _STR],
-                b["memo", _STR],
-                canonical_bytes(b["details", _OBJECT]).decode(),
-            )
+            hold = (*got[:7], _details(got[7]))
             self.holds[stream] = hold
             self._move(seq, hold[1], hold[2], hold[4], pending=hold[3])
         elif etype in (HOLD_POSTED, HOLD_VOIDED, HOLD_EXPIRED):
-            posted = b["amount", _INT] if etype == HOLD_POSTED else 0
+            posted = got[0] if etype == HOLD_POSTED else 0
             hold = self.holds.pop(stream, None)
             if hold is not None:  # else its placement was withheld: nobody knows whose balances it moves
                 hold_id, debit, credit, held, unit, code, memo, details = hold
@@ -318,21 +322,10 @@ class Derivation:
                     row = (f"hold:{hold_id}", debit, credit, posted, unit, code, memo, details, None, seq)
                     out.append(("transfers", row))
         elif etype == SCHEME_REGISTERED:
-            name = b["name", _STR]
-            self.schemes[name] = (
-                name,
-                b["kind", _STR],
-                b["unit", _STR],
-                b["step", _INT],
-                b["floor", _INT_OR_NULL],
-                b["ceiling", _INT_OR_NULL],
-                b["issuer", _STR],
-                seq,
-            )
+            self.schemes[got[0]] = (*got, seq)
         elif etype == ACCOUNT_OPENED:
-            account = _Account(b["account_id", _STR])
-            account.scheme, account.unit, account.owner = b["scheme", _STR], b["unit", _STR], b["owner", _STR]
-            account.floor, account.ceiling = b["floor", _INT_OR_NULL], b["ceiling", _INT_OR_NULL]
+            account = _Account(got[0])
+            account.scheme, account.unit, account.owner, account.floor, account.ceiling = got[1:]
             account.closed, account.seq, account.complete = 0, seq, 1
             self.accounts[account.account] = account
             self.account_streams[stream] = account
@@ -341,7 +334,7 @@ class Derivation:
             account = self.account_streams.get(stream)
             if account is not None:  # else its opening was withheld: the change cannot be placed
                 if etype == ACCOUNT_LIMITS:
-                    account.floor, account.ceiling = b["floor", _INT_OR_NULL], b["ceiling", _INT_OR_NULL]
+                    account.floor, account.ceiling = got
                 else:
                     account.closed = 1
         return out

@@ -2,15 +2,15 @@
 
 :func:`verify_export` reads ``leaves.jsonl`` and ``bodies.jsonl`` one line at a time
 beside each other and keeps O(log n) state (the chain head and a Merkle frontier), so
-a ledger of millions of events verifies in constant memory (``conservation=True``
-adds one balance per account and one entry per pending hold). It raises an
+a ledger of millions of events verifies in constant memory (``conservation=True``,
+and recomputing the derived files, add one entry per account and per pending hold). It raises an
 :class:`~ledger_audit.errors.ExportError` naming the first failure's kind (§10) and
 sequence number, or returns an :class:`ExportReport`.
 
 The order of the checks decides which failure is "first":
 
 1. ``checkpoint.txt`` parses (its signature waits for step 3: a rotation in the chain
-   may have changed the key) and the optional ``manifest.json`` is well-formed;
+   may have changed the key) and ``manifest.json``, if there, is well-formed;
 2. each leaf in order, from genesis, with its body (§5; classified by
    :mod:`ledger_audit.classify`): canonical leaf, ``seq``, ``prev``, timestamps, body
    hash, canonical body, genesis names the ledger and its key, key rotations are

@@ -15,10 +15,12 @@ from importlib.metadata import version
 from types import ModuleType
 from typing import Any, Optional
 
-from . import batched, disk, drift, postgres, proofs, single, verify
+from . import batched, disk, drift, export, postgres, proofs, single, verify
 from .common import Figure
 
-WORKLOADS: dict[str, ModuleType] = {m.NAME: m for m in (single, batched, verify, drift, proofs, disk, postgres)}
+WORKLOADS: dict[str, ModuleType] = {
+    m.NAME: m for m in (single, batched, verify, drift, proofs, disk, postgres, export)
+}
 REPEATS, QUICK_REPEATS = 3, 1
 
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ledger_audit.checkpoint import Checkpoint, generate_signer, sign_checkpoint, sign_note, verifier_key
+from ledger_audit.checkpoint import Checkpoint, generate_signer, sign_checkpoint, sign_note, verifier_key, verify_note
 from ledger_audit.errors import VerificationError
+from ledger_audit.manifest import note_text as manifest_note_text
 
 from .errors import CheckpointRefused, KeyFileExists, KeyFileMissing
 
@@ -122,6 +123,23 @@ class Signer:
         note = sign_checkpoint(Checkpoint(self.ledger_id, size, root), private)
         _write_private(self.state_path, note)
         return SignedCheckpoint(self.ledger_id, size, root, note)
+
+    def sign_manifest(self, checkpoint: SignedCheckpoint, manifest_digest: str) -> str:
+        """Sign an export manifest's note (docs/chain-spec.md §8) with the key that signed ``checkpoint``.
+
+        Only a manifest note is signed here, never free text: its first line keeps it from
+        reading as a checkpoint or a rotation. If the key changed since the checkpoint was
+        signed (a rotation committed meanwhile), the two would not verify under one key.
+        """
+        signer = self.signer_key()
+        try:
+            verify_note(checkpoint.note, verifier_key(signer))
+        except VerificationError:
+            raise CheckpointRefused(
+                "the signing key changed since the export's checkpoint was signed (a key rotation?): export again"
+            ) from None
+        text = manifest_note_text(checkpoint.origin, checkpoint.size, checkpoint.root, manifest_digest)
+        return sign_note(text, signer)
 
     def prepare_rotation(self, effective_size: int) -> tuple[str, str]:
         """Create the next key (kept in ``<key>.next`` until the rotation commits).

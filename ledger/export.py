@@ -1,23 +1,31 @@
 """``ledger export``: the directory an auditor verifies (docs/chain-spec.md §8).
 
 The export covers exactly the events of one signed checkpoint, read in one database
-snapshot, so leaves, bodies and checkpoint always agree even while others write.
+snapshot, so leaves, bodies and checkpoint always agree even while others write. The
+exporters then add their files (the built-in ones compute every row from the exported
+leaves and bodies, so they describe exactly that checkpoint too). Last, ``manifest.json``
+lists every file with its SHA-256 and ``manifest.sig`` signs it, with the checkpoint's
+origin, size and root, by the checkpoint's key: nothing in the directory is unbound.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ValidationError
+from ledger_audit.derived import CORE_FILES
+from ledger_audit.manifest import CHAIN_FILES, FORMAT, MANIFEST, MANIFEST_SIG, Manifest, manifest_bytes, sha256_file
+from ledger_audit.manifest import unlisted as unlisted_files
+
+from .errors import PluginError, ValidationError
 
 if TYPE_CHECKING:
     from .ledger import Ledger
 
-EXPORT_FORMAT = "commons-ledger-export/1"
+EXPORT_FORMAT = FORMAT
+CORE_EXPORTERS = ("sqlite", "csv")  # ledger/exporters.py: the writers of the files the verifier recomputes
 
 
 @dataclass(frozen=True)
@@ -43,7 +51,7 @@ def personal_seqs(snap: Any, size: int) -> list[int]:
 
 
 def export(ledger: Ledger, out: Path, *, public: bool = True, formats: list[str] | None = None) -> ExportResult:
-    """Write the verifiable files, then every exporter's (all of them unless ``formats`` names some)."""
+    """Write the chain files, every exporter's (all unless ``formats`` names some), then the signed manifest."""
     out = Path(out)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise ValidationError("export", {"out": ["must be a new or empty directory."]})
@@ -67,25 +75,41 @@ def export(ledger: Ledger, out: Path, *, public: bool = True, formats: list[str]
                 leaves.write(bytes(leaf) + b"\n")
                 bodies.write((b"null" if seq in hidden else bytes(state)) + b"\n")
     (out / "checkpoint.txt").write_text(checkpoint.note, encoding="utf-8")
-    files = ["leaves.jsonl", "bodies.jsonl", "checkpoint.txt"]
+    files = list(CHAIN_FILES)
     for name, exporter in sorted(exporters.items()):
         if formats is None or name in formats:
-            files += [str(Path(p).relative_to(out)) for p in exporter.export(ledger, out, public)]
-    manifest = {
-        "format": EXPORT_FORMAT,
-        "ledger": ledger.ledger_id,
-        "size": checkpoint.size,
-        "public": public,
-        "withheld": withheld,
-        "files": {name: _sha256(out / name) for name in files},
-    }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    return ExportResult(str(out), checkpoint.size, public, withheld, [*files, "manifest.json"])
+            files += _exported(name, exporter.export(ledger, out, public), out, files)
+    listed = {name: sha256_file(out / name) for name in files}
+    data = manifest_bytes(ledger.ledger_id, checkpoint.size, public, withheld, listed)
+    (out / MANIFEST).write_bytes(data)
+    note = ledger.signer.sign_manifest(checkpoint, _sha256(data))
+    (out / MANIFEST_SIG).write_text(note, encoding="utf-8")
+    return ExportResult(str(out), checkpoint.size, public, withheld, [*files, MANIFEST, MANIFEST_SIG])
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _exported(exporter: str, paths: list[Path], out: Path, files: list[str]) -> list[str]:
+    """The names of the files an exporter wrote: inside ``out``, new, and every file it added listed.
+
+    A file an exporter writes but does not return would sit in the directory unlisted, and
+    the verifier refuses those (``inserted``): better the export fails here, naming the exporter.
+    """
+    names = []
+    for path in paths:
+        try:
+            name = Path(path).resolve().relative_to(out.resolve()).as_posix()
+        except ValueError:
+            raise PluginError(exporter, "export", ValueError(f"wrote {path}, outside the export directory")) from None
+        if name in files or name in names or name in (MANIFEST, MANIFEST_SIG):
+            raise PluginError(exporter, "export", ValueError(f"wrote {name}, which another file of the export is"))
+        if name in CORE_FILES and exporter not in CORE_EXPORTERS:
+            # The verifier recomputes these from the chain: only the core's definition may write them.
+            raise PluginError(exporter, "export", ValueError(f"wrote {name}, a core derived file (§8)"))
+        names.append(name)
+    extra = unlisted_files(out, Manifest("", 0, [], dict.fromkeys([*files, *names], "")))
+    if extra:
+        raise PluginError(exporter, "export", ValueError(f"wrote {extra[0]} but did not return it"))
+    return names
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -145,6 +145,15 @@ def ledger_after_commit(ledger: Ledger, command: Command, result: dict[str, Any]
 def ledger_register_exporters() -> list[Exporter]:
     """Declare export formats (CSV, a SQLite database, an IATI file ...).
 
+    ``Exporter.export(ledger, out, public)`` runs after ``out`` holds the export's
+    ``leaves.jsonl`` and ``bodies.jsonl`` (the checkpoint's events, personal bodies
+    ``null`` if ``public``) and must return every file it wrote: the signed manifest lists
+    them with their SHA-256 (docs/chain-spec.md §8), and a file left unlisted fails the
+    export. Describe the checkpoint, not the ledger now: others may write meanwhile, so
+    read the export's own files (``ledger_audit.derived.read_events(out)``) or only events
+    with ``seq`` below their count. ``csv/accounts.csv`` and the other core derived names
+    are the built-in exporters' alone. An auditor can check a plugin's files only by digest.
+
     :return: a list of :class:`ledger.Exporter`; ``Ledger.exporters()`` collects them.
     """
 

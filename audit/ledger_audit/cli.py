@@ -2,7 +2,7 @@
 
 ::
 
-    ledger-audit verify DIR --key PUBKEY [--previous CHECKPOINT_FILE] [--conservation] [--json] [--progress]
+    ledger-audit verify DIR --key PUBKEY [--previous CHECKPOINT_FILE] [--conservation] [--legacy] [--json] [--progress]
     ledger-audit receipt FILE --key PUBKEY [--json]
     ledger-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF --key PUBKEY [--old-key PUBKEY] [--json]
 
@@ -80,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     verify.add_argument("--previous", metavar="CHECKPOINT_FILE", help="a signed checkpoint you kept from before")
     verify.add_argument("--conservation", action="store_true", help="replay double entry from the public bodies")
     verify.add_argument("--progress", action="store_true", help="report progress on stderr every 10,000 events")
+    verify.add_argument(
+        "--legacy",
+        action="store_true",
+        help="accept an export without a signed manifest (written before they were signed): chain files only",
+    )
 
     receipt = sub.add_parser("receipt", help="verify a receipt (chain-spec §9)")
     receipt.add_argument("file", metavar="FILE")
@@ -118,6 +123,14 @@ def _verify_lines(report: ExportReport) -> list[str]:
         )
     if report.previous_size is not None:
         lines.append(f"  extends your checkpoint of size {report.previous_size}")
+    if report.derived:
+        lines.append(f"  recomputed from the leaves and bodies and equal: {', '.join(report.derived)}")
+    if report.bound:
+        lines.append(f"  bound by the signed manifest's SHA-256 (not recomputed): {', '.join(report.bound)}")
+    if not report.manifest_signed:
+        lines.append("  LEGACY export: no signed manifest; only leaves, bodies and the checkpoint are verified")
+        if report.unverified:
+            lines.append(f"  NOT verified: {', '.join(report.unverified)}")
     if report.conservation is not None:
         cons = report.conservation
         for unit in cons.units:
@@ -145,6 +158,7 @@ def _run(args: argparse.Namespace) -> tuple[dict, list[str]]:
             previous_checkpoint=previous,
             conservation=args.conservation,
             progress=_progress(args.progress),
+            legacy=args.legacy,
         )
         return report.to_dict(), _verify_lines(report)
     if args.command == "receipt":

@@ -143,6 +143,64 @@ class ConsistencyFileError(ExportError):
     """A consistency file and two checkpoints do not prove the newer tree extends the older."""
 
 
+class ExportFileError(ExportError):
+    """A file of an export is not what its signed manifest lists (docs/chain-spec.md §8); ``file`` names it.
+
+    ``kind`` is ``edited`` (its SHA-256 is not the listed one), ``deleted`` (listed, but
+    missing), ``inserted`` (in the directory, but not listed) or ``malformed`` (not a
+    regular file, or unreadable as what it must be). ``file`` is the path inside the
+    export directory, with ``/`` separators.
+    """
+
+    def __init__(self, kind: str, file: str, reason: str) -> None:
+        self.file = file
+        super().__init__(kind, None, f"{file}: {reason}")
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "file": self.file}
+
+
+class DerivedMismatch(ExportFileError):
+    """A core derived file differs from what the export's leaves and bodies give (kind ``"derived"``, §8).
+
+    Names the ``file``, the ``table``, the row by its ``key`` (``None`` for the table's
+    shape: a missing table, its columns, a CSV header), the ``column`` and the
+    ``expected`` and ``found`` values (``None`` for a row that is missing or extra).
+    """
+
+    KIND = "derived"
+
+    def __init__(self, file: str, table: str, key: object, column: str, expected: object, found: object) -> None:
+        self.table, self.key, self.column, self.expected, self.found = table, key, column, expected, found
+        row = "" if key is None else f", row {key!r}"
+        super().__init__(self.KIND, file, f"table {table}{row}, {column}: expected {expected!r}, found {found!r}")
+
+    @classmethod
+    def _kinds(cls) -> tuple[str, ...]:
+        return (cls.KIND,)
+
+    def to_dict(self) -> dict:
+        extra = {"table": self.table, "key": self.key, "column": self.column}
+        return {**super().to_dict(), **extra, "expected": self.expected, "found": self.found}
+
+
+class ManifestMissing(ExportError):
+    """The export has no signed manifest (kind ``"unsigned"``, §8): nothing binds its other files.
+
+    An export written before manifests were signed verifies only when the auditor says
+    so (``legacy=True``, ``ledger-audit verify --legacy``), and then only its chain files.
+    """
+
+    KIND = "unsigned"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.KIND, None, reason)
+
+    @classmethod
+    def _kinds(cls) -> tuple[str, ...]:
+        return (cls.KIND,)
+
+
 class RotationError(VerificationError):
     """A ``ledger.key.rotated.v1`` body is malformed (docs/chain-spec.md §7, "Key rotation")."""
 

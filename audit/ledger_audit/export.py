@@ -2,15 +2,15 @@
 
 :func:`verify_export` reads ``leaves.jsonl`` and ``bodies.jsonl`` one line at a time
 beside each other and keeps O(log n) state (the chain head and a Merkle frontier), so
-a ledger of millions of events verifies in constant memory (``conservation=True``
-adds one balance per account and one entry per pending hold). It raises an
+a ledger of millions of events verifies in constant memory (``conservation=True``,
+and recomputing the derived files, add one entry per account and per pending hold). It raises an
 :class:`~ledger_audit.errors.ExportError` naming the first failure's kind (§10) and
 sequence number, or returns an :class:`ExportReport`.
 
 The order of the checks decides which failure is "first":
 
 1. ``checkpoint.txt`` parses (its signature waits for step 3: a rotation in the chain
-   may have changed the key) and the optional ``manifest.json`` is well-formed;
+   may have changed the key) and ``manifest.json``, if there, is well-formed;
 2. each leaf in order, from genesis, with its body (§5; classified by
    :mod:`ledger_audit.classify`): canonical leaf, ``seq``, ``prev``, timestamps, body
    hash, canonical body, genesis names the ledger and its key, key rotations are
@@ -22,8 +22,14 @@ The order of the checks decides which failure is "first":
    ``truncated``; same size, other root, or other root at its size: ``fork``);
 4. lines after the checkpoint's size: ``inserted`` at that size (nothing signs them);
    a last line without its newline: ``malformed``;
-5. the manifest agrees with the files (``malformed``; it is a convenience index and
-   never outranks the files, so it is checked last), then conservation totals.
+5. the signed manifest (:mod:`ledger_audit.manifest`; checked last, since it never
+   outranks the chain files): ``manifest.json`` and ``manifest.sig`` are there
+   (``unsigned`` otherwise, unless ``legacy``), the note is signed by the key valid at
+   the checkpoint's size and names this checkpoint and this manifest, the manifest
+   agrees with the chain files (``malformed``), the core derived files equal what the
+   leaves and bodies give (:mod:`ledger_audit.derived_files`, ``derived``), every other
+   listed file has its listed digest (``deleted``, ``edited``) and nothing unlisted is
+   there (``inserted``); then conservation totals.
 
 Step 2 runs on blocks of :data:`BLOCK` events (:meth:`_Walk._block`): the same checks
 for every event, but as one regex call, list comprehensions of SHA-256 calls and
@@ -48,12 +54,14 @@ from .chain import _HEX64, GENESIS_TYPE, MAX_LEAF_BYTES, ChainVerifier, parse_le
 from .checkpoint import _parse_key, verify_checkpoint
 from .classify import MAX_BODY_BYTES, NULL_BODY, Failure, classify
 from .conservation import VALUE_TYPES, ConservationReport, Replay
+from .derived_files import check_derived, derived_listed
 from .errors import (
     CanonicalFormError,
     ChainError,
     CheckpointError,
     ExportError,
     KeyFormatError,
+    ManifestMissing,
     NoteError,
     RotationError,
     SignatureError,
@@ -62,14 +70,25 @@ from .export_files import (
     BODIES,
     CHECKPOINT,
     LEAVES,
+    MANIFEST,
     MAX_NOTE_BYTES,
     UNSURE,
     LineReader,
     open_lines,
     parse_note_checkpoint,
     plainly_canonical,
-    read_manifest,
     read_small,
+)
+from .manifest import (
+    CHAIN_FILES,
+    MANIFEST_SIG,
+    Manifest,
+    check_listed,
+    check_unlisted,
+    read_manifest,
+    read_note,
+    unlisted,
+    verify_manifest_note,
 )
 from .rfc6962 import EMPTY_ROOT, CompactRange
 from .rotation import ROTATION_TYPE, KeyHistory
@@ -107,6 +126,14 @@ class ExportReport:
     previous_size: Optional[int]
     manifest: bool
     conservation: Optional[ConservationReport]
+    #: Whether ``manifest.sig`` signs the manifest (False only for a ``legacy`` export).
+    manifest_signed: bool = False
+    #: Core derived files recomputed from the leaves and bodies and found equal (§8).
+    derived: tuple[str, ...] = ()
+    #: Other listed files, bound by their SHA-256 in the signed manifest (not recomputed).
+    bound: tuple[str, ...] = ()
+    #: Files of a ``legacy`` export that nothing vouches for.
+    unverified: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The CLI's ``--json`` report."""
@@ -122,6 +149,10 @@ class ExportReport:
             "checkpoint_key": self.checkpoint_key,
             "previous_size": self.previous_size,
             "manifest": self.manifest,
+            "manifest_signed": self.manifest_signed,
+            "derived": list(self.derived),
+            "bound": list(self.bound),
+            "unverified": list(self.unverified),
             "conservation": None if self.conservation is None else self.conservation.to_dict(),
         }
 
@@ -137,9 +168,20 @@ class _Walk:
     """One pass over an export; :meth:`run` returns the report or raises."""
 
     def __init__(
-        self, directory: Path, trusted: str, previous: Optional[Any], conservation: bool, progress: Optional[Progress]
+        self,
+        directory: Path,
+        trusted: str,
+        previous: Optional[Any],
+        conservation: bool,
+        progress: Optional[Progress],
+        legacy: bool = False,
     ) -> None:
         self.dir = directory
+        self.legacy = legacy
+        self.manifest_signed = False
+        self.derived: tuple[str, ...] = ()
+        self.bound: tuple[str, ...] = ()
+        self.unverified: tuple[str, ...] = ()
         self.trusted = trusted
         self.note, self.checkpoint = parse_note_checkpoint(
             read_small(directory / CHECKPOINT, MAX_NOTE_BYTES, CHECKPOINT), CHECKPOINT
@@ -466,6 +508,10 @@ class _Walk:
             previous_size=previous_size,
             manifest=self.manifest is not None,
             conservation=None if self.replay is None else self.replay.finish(),
+            manifest_signed=self.manifest_signed,
+            derived=self.derived,
+            bound=self.bound,
+            unverified=self.unverified,
         )
 
     @staticmethod
@@ -508,9 +554,21 @@ class _Walk:
         return old.size
 
     def _check_manifest(self, size: int, ledger: str, leaves: LineReader, bodies: LineReader) -> None:
-        manifest = self.manifest
-        if manifest is None:
-            return
+        """The manifest, its signature and every file it lists (§8); sets what the report says of them."""
+        manifest, note = self.manifest, read_note(self.dir)
+        if manifest is None or note is None:
+            if not self.legacy:
+                missing = MANIFEST if manifest is None else MANIFEST_SIG
+                raise ManifestMissing(
+                    f"the export has no {missing}: nothing binds its files to the checkpoint. "
+                    "An export written before manifests were signed verifies only as a legacy one"
+                )
+            self.unverified = tuple(unlisted(self.dir, Manifest(ledger, size, [], dict.fromkeys(CHAIN_FILES, ""))))
+            if manifest is None:
+                return
+        else:
+            verify_manifest_note(note, self.keys.key_at(self.checkpoint.size), self.checkpoint, manifest)
+            self.manifest_signed = True
         if manifest.ledger != ledger or manifest.size != size:
             raise ExportError(
                 "malformed",
@@ -537,6 +595,12 @@ class _Walk:
                 raise ExportError(
                     "malformed", None, f"manifest.json's sha256 of {name} is {listed}; the file's is {digest}"
                 )
+        if not self.manifest_signed:
+            return
+        # Recomputed first, so an edited cell is reported as that cell; then every digest; then extras.
+        self.derived = tuple(check_derived(self.dir, derived_listed(manifest.files), size, digests))
+        self.bound = tuple(name for name in check_listed(self.dir, manifest) if name not in self.derived)
+        check_unlisted(self.dir, manifest)
 
 
 def verify_export(
@@ -546,6 +610,7 @@ def verify_export(
     previous_checkpoint: Optional[str | bytes] = None,
     conservation: bool = False,
     progress: Optional[Progress] = None,
+    legacy: bool = False,
 ) -> ExportReport:
     """Verify the export in ``directory`` against the trusted ``verifier_key``.
 
@@ -557,9 +622,13 @@ def verify_export(
         (:mod:`ledger_audit.conservation`) and report per-unit totals.
     :param progress: called as ``progress(events_done, checkpoint_size)`` every
         :data:`PROGRESS_EVERY` events and once at the end.
+    :param legacy: accept an export without a signed manifest (one written before
+        manifests were signed, §8): only its chain files are verified, and the report's
+        ``unverified`` lists every other file. Without it, a missing ``manifest.json`` or
+        ``manifest.sig`` is ``unsigned``: a stripped signature looks exactly like an old export.
     :return: an :class:`ExportReport`; raises :class:`ExportError` (kind, seq, reason) at
         the first failure, :class:`~ledger_audit.errors.KeyFormatError` if
         ``verifier_key`` is not a key at all.
     """
     trusted = _trusted(verifier_key)
-    return _Walk(Path(directory), trusted, previous_checkpoint, conservation, progress).run()
+    return _Walk(Path(directory), trusted, previous_checkpoint, conservation, progress, legacy).run()

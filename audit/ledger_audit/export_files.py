@@ -2,7 +2,8 @@
 
 :class:`LineReader` streams a JSONL file in large blocks, a line or a block of lines at a
 time, with lookahead; the small files
-(``checkpoint.txt``, ``manifest.json``) are read with a size limit; and
+(``checkpoint.txt``, ``manifest.json``, ``manifest.sig``) are read with a size limit
+(:mod:`ledger_audit.manifest` parses the manifest); and
 :func:`plainly_canonical` is the fast §1 check for bodies. Every failure is an
 :class:`~ledger_audit.errors.ExportError` of kind ``malformed``.
 """
@@ -13,8 +14,6 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,7 +22,6 @@ from .checkpoint import Checkpoint
 from .errors import CheckpointError, ExportError
 
 LEAVES, BODIES, CHECKPOINT, MANIFEST = "leaves.jsonl", "bodies.jsonl", "checkpoint.txt", "manifest.json"
-MANIFEST_FORMAT = "commons-ledger-export/1"
 MAX_NOTE_BYTES = 64 * 1024
 MAX_MANIFEST_BYTES = 256 * 1024 * 1024
 
@@ -187,44 +185,6 @@ def parse_note_checkpoint(note: str | bytes, what: str) -> tuple[str, Checkpoint
         return note, Checkpoint.parse(note[: split + 1])
     except CheckpointError as exc:
         raise ExportError("malformed", None, f"{what}: {exc.reason}") from None
-
-
-@dataclass(frozen=True)
-class Manifest:
-    ledger: str
-    size: int
-    withheld: list[int]
-    files: dict[str, str]
-
-
-def read_manifest(directory: Path) -> Optional[Manifest]:
-    path = directory / MANIFEST
-    if not path.exists():
-        return None
-    data = read_small(path, MAX_MANIFEST_BYTES, MANIFEST)
-    try:
-        value = json.loads(data)
-    except (ValueError, RecursionError):
-        raise ExportError("malformed", None, "manifest.json is not JSON") from None
-    bad = ExportError("malformed", None, f"manifest.json is not a {MANIFEST_FORMAT} manifest (§8)")
-    if not isinstance(value, dict) or value.get("format") != MANIFEST_FORMAT:
-        raise bad
-    ledger, size, public, withheld, files = (value.get(k) for k in ("ledger", "size", "public", "withheld", "files"))
-    if not (
-        isinstance(ledger, str)
-        and type(size) is int
-        and type(public) is bool
-        and isinstance(withheld, list)
-        and isinstance(files, dict)
-    ):
-        raise bad
-    if not all(type(s) is int for s in withheld) or any(a >= b for a, b in pairwise(withheld)):
-        raise ExportError("malformed", None, "manifest.json's withheld list is not increasing sequence numbers")
-    if withheld and not public:
-        raise ExportError("malformed", None, "manifest.json withholds bodies from an export it says is not public")
-    if not all(isinstance(k, str) and isinstance(v, str) for k, v in files.items()):
-        raise bad
-    return Manifest(ledger, size, withheld, files)
 
 
 def _refuse(text: str) -> Any:

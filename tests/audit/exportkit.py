@@ -191,8 +191,13 @@ class ExportKit:
         checkpoint: Optional[str] = None,
         manifest: bool = True,
         public: bool = True,
+        signed: bool = True,
     ) -> Path:
-        """Write leaves.jsonl, bodies.jsonl, checkpoint.txt and manifest.json (§8) for the first ``size`` events."""
+        """Write leaves.jsonl, bodies.jsonl, checkpoint.txt, manifest.json and manifest.sig (§8) for ``size`` events.
+
+        ``manifest=False`` writes neither manifest file; ``signed=False`` writes a format-1
+        manifest (what exports held before manifests were signed) and no signature.
+        """
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         size = self.size if size is None else size
@@ -208,15 +213,41 @@ class ExportKit:
                 for name in ("leaves.jsonl", "bodies.jsonl", "checkpoint.txt")
             }
             data = {
-                "format": "commons-ledger-export/1",
+                "format": "commons-ledger-export/2" if signed else "commons-ledger-export/1",
                 "ledger": self.ledger_id,
                 "size": size,
                 "public": public,
                 "withheld": sorted(hidden),
                 "files": files,
             }
-            (directory / "manifest.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+            if not signed:
+                (directory / "manifest.json").write_text(json.dumps(data, indent=1, sort_keys=True) + "\n")
+                return directory
+            raw = canonical_bytes(data) + b"\n"  # §8: canonical JSON, then one newline
+            (directory / "manifest.json").write_bytes(raw)
+            (directory / "manifest.sig").write_text(self.manifest_note(raw, checkpoint, size), encoding="utf-8")
         return directory
+
+    def manifest_note(self, manifest: bytes, checkpoint: Optional[str] = None, size: Optional[int] = None) -> str:
+        """§8: the checkpoint's key signs header, origin, size, root and the manifest's SHA-256."""
+        size = self.size if size is None else size
+        origin, root = self.ledger_id, self.root(size)
+        try:  # a test's own checkpoint: the manifest names that one, as the ledger's would
+            text = (checkpoint or "").rsplit("\n\n", 1)[0] + "\n"
+            origin, size_text, root_b64 = text[:-1].split("\n")
+            size, root = int(size_text), base64.b64decode(root_b64)
+        except ValueError:
+            pass
+        text = f"commons-ledger export manifest\n{origin}\n{size}\n{b64(root)}\n"
+        text += hashlib.sha256(manifest).hexdigest() + "\n"
+        # The signature line of §7's signed note, from the spec's text: key id, then Ed25519.
+        signer = self.signer_at(min(size, self.size))
+        material = base64.b64decode(signer.split("+", 4)[4])[1:]
+        private = Ed25519PrivateKey.from_private_bytes(material)
+        public = private.public_key().public_bytes_raw()
+        key_id = hashlib.sha256(self.ledger_id.encode() + b"\n\x01" + public).digest()[:4]
+        signature = b64(key_id + private.sign(text.encode("utf-8")))
+        return f"{text}\n\u2014 {self.ledger_id} {signature}\n"
 
     def receipt(self, seq: int, size: Optional[int] = None) -> dict:
         """§9 receipt for event ``seq`` in the checkpoint of ``size`` (default: all events)."""

@@ -80,9 +80,12 @@ def test_untouched_export_verifies_and_reports_what_it_proves(kit, export_dir):
     assert report.to_dict()["ok"] is True and report.to_dict()["root"] == kit.root().hex()
 
 
-def test_export_without_manifest_verifies(kit, tmp_path):
-    report = verify_export(kit.write(tmp_path / "e", manifest=False), kit.genesis_key)
-    assert report.manifest is False and report.size == N
+def test_export_without_manifest_is_unsigned_unless_verified_as_legacy(kit, tmp_path):
+    directory = kit.write(tmp_path / "e", manifest=False)
+    error = failure(directory, kit.genesis_key)
+    assert (error.kind, error.seq) == ("unsigned", None)
+    report = verify_export(directory, kit.genesis_key, legacy=True)
+    assert report.manifest is False and report.manifest_signed is False and report.size == N
 
 
 def test_key_rotated_to_may_be_the_trusted_key(kit, export_dir):
@@ -303,7 +306,9 @@ def test_a_missing_final_newline_is_malformed(kit, export_dir):
 def test_a_manifest_that_disagrees_with_the_files_is_malformed(kit, export_dir):
     manifest = json.loads((export_dir / "manifest.json").read_text())
     manifest["files"]["leaves.jsonl"] = "0" * 64
-    (export_dir / "manifest.json").write_text(json.dumps(manifest))
+    raw = canonical_bytes(manifest) + b"\n"
+    (export_dir / "manifest.json").write_bytes(raw)  # and signed: the signer itself got it wrong
+    (export_dir / "manifest.sig").write_text(kit.manifest_note(raw))
     error = failure(export_dir, kit.genesis_key)
     assert (error.kind, error.seq) == ("malformed", None)
     assert error.reason.startswith("manifest.json's sha256 of leaves.jsonl is 0000")

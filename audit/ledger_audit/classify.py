@@ -14,8 +14,9 @@ claiming ``seq = s`` and ``prev = r``; ``head = LH(p-1)`` (zeros at ``p = 0``) a
    if the next line fits at ``p`` (a foreign line was slipped in), else ``edited`` at ``p``.
 2. ``s == p`` and ``r == head``: the link is right, so the leaf's content or its body is
    wrong. For a body that does not hash to ``body_hash`` see :func:`classify_body`; a
-   withheld genesis body is ``malformed``; anything else (timestamp, ledger id, type)
-   is ``edited`` at ``p``.
+   genesis body that is withheld, not an object or without a key string
+   (:class:`~ledger_audit.errors.GenesisBodyError`) is ``malformed`` at 0; anything else
+   (timestamp, ledger id, type, a stream's version) is ``edited`` at ``p``.
 3. ``r == head`` but ``s != p``: the leaf sits where its link says but names another
    seq: its ``seq`` was ``edited`` (at ``p``).
 4. ``s == p``, ``r != head``: either leaf ``p-1`` changed (its hash is no longer what
@@ -62,10 +63,11 @@ from typing import Optional, Protocol
 
 from .chain import Leaf, leaf_hash, parse_leaf
 from .checkpoint import Checkpoint
-from .errors import ChainError, ExportError
+from .errors import ChainError, ExportError, GenesisBodyError
+from .events import WITHHELD
 from .rfc6962 import CompactRange
 
-NULL_BODY = b"null"
+NULL_BODY = WITHHELD  # how a withheld body is written (§3)
 MAX_BODY_BYTES = 16 * 1024 * 1024  # a resource bound of this verifier, not of the format
 
 _SEQ = re.compile(rb'"prev":"[0-9a-f]{64}","seq":(0|[1-9][0-9]{0,15}),"stream":')
@@ -152,8 +154,8 @@ def classify(f: Failure) -> ExportError:
     if s == p and r == f.head:  # rule 2
         if f.body is not None and hashlib.sha256(f.body).hexdigest() != leaf.body_hash:
             return classify_body(f, leaf)
-        if p == 0 and f.body is None:
-            return ExportError("malformed", 0, "the genesis body is withheld; it never may be (§3)")
+        if isinstance(f.error, GenesisBodyError):  # the body is what leaf 0 commits to, and breaks §4
+            return ExportError("malformed", 0, f.error.reason)
         return ExportError("edited", p, f.error.reason)
     if r == f.head:  # rule 3
         return ExportError("edited", p, f"leaf links to LH({p - 1}) but says seq {s}: its seq was changed")

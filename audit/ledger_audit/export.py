@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .canonical import parse_canonical
-from .chain import _HEX64, GENESIS_TYPE, MAX_LEAF_BYTES, ChainVerifier, parse_leaf
+from .chain import _HEX64, GENESIS_TYPE, MAX_LEAF_BYTES, ChainVerifier, parse_leaf, real_date
 from .checkpoint import _parse_key, verify_checkpoint
 from .classify import MAX_BODY_BYTES, NULL_BODY, Failure, classify
 from .conservation import VALUE_TYPES, ConservationReport, Replay
@@ -58,6 +58,7 @@ from .errors import (
     RotationError,
     SignatureError,
 )
+from .events import NEVER_WITHHELD, SCHEME_REGISTERED
 from .export_files import (
     BODIES,
     CHECKPOINT,
@@ -80,7 +81,17 @@ BLOCK = 512  # events checked at once on the fast path; 1 turns it off (tests co
 
 Progress = Callable[[int, int], None]
 
-_first, _second = itemgetter(0), itemgetter(1)  # columns of LeafBlock.pattern's rows
+_head, _stream, _stamp, _version = map(itemgetter, range(4))  # columns of LeafBlock.pattern's rows
+# Bodies the walk reads whatever it is asked: the key path, and the bodies that may never be withheld.
+ALWAYS_READ = (ROTATION_TYPE, SCHEME_REGISTERED)
+
+
+def _real_days(stamps: list[str]) -> bool:
+    """Whether every ``ts`` of a block (sorted, each matching the grammar) falls on a day of the calendar."""
+    first, last = stamps[0][:10], stamps[-1][:10]
+    if first == last:  # a block is mostly one day: one look-up
+        return real_date(first)
+    return all(map(real_date, {stamp[:10] for stamp in stamps}))
 
 
 @dataclass(frozen=True)
@@ -275,7 +286,7 @@ class _Walk:
             self.manifest_problem = ExportError(
                 "malformed", position, "manifest.json lists this body as withheld but it is present"
             )
-        if position == 0 or leaf.type == ROTATION_TYPE or (self.replay is not None and leaf.type in VALUE_TYPES):
+        if position == 0 or leaf.type in ALWAYS_READ or (self.replay is not None and leaf.type in VALUE_TYPES):
             self._content(position, leaf, body)
         elif body is not None:
             self.shapes.learn(self._canonical_body(position, body))
@@ -310,23 +321,28 @@ class _Walk:
         hashes = [sha256(b"\x00" + line).digest() for line in lines]
         hexes = list(map(bytes.hex, hashes))
         body_hashes = [sha256(raw).hexdigest() for raw in raws]
-        heads = list(map(_first, rows))
+        heads = list(map(_head, rows))
         withheld = [j for j, raw in enumerate(raws) if raw == NULL_BODY] if NULL_BODY in raws else []
         for j in withheld:  # a withheld body's hash is the leaf's own, which need only be hex
             body_hashes[j] = heads[j][:64]
             if not _HEX64.match(body_hashes[j]):
                 return False
-        stamps = list(map(_second, rows))
+        stamps = list(map(_stamp, rows))
         if (
             not leaf_block.heads_are(heads, body_hashes, chain.head, hexes, position)
             or stamps[0] < chain._last_ts
             or stamps != sorted(stamps)
+            or not _real_days(stamps)
             or leaf_block.has_type(text, GENESIS_TYPE)
         ):
             return False
+        versions = self._next_versions(rows)
+        if versions is None:
+            return False
         # Every leaf and link is good: from here on the block is accepted or an error raised.
+        chain.versions.update(versions)
         self._note_withheld(position, count, withheld)
-        special = (ROTATION_TYPE, *sorted(VALUE_TYPES)) if self.replay is not None else (ROTATION_TYPE,)
+        special = (*ALWAYS_READ, *sorted(VALUE_TYPES - set(ALWAYS_READ))) if self.replay is not None else ALWAYS_READ
         # Content events are rare: one substring search per type skips the scan for most blocks.
         kinds = tuple(kind for kind in special if leaf_block.has_type(text, kind))
         contents = leaf_block.lines_of_type(lines, kinds) if kinds else []
@@ -345,6 +361,20 @@ class _Walk:
         self.head2 = hexes[-2] if count > 1 else chain.head
         chain.head, chain._last_ts, chain.size = hexes[-1], stamps[-1], position + count
         return True
+
+    def _next_versions(self, rows: list[tuple[str, ...]]) -> Optional[dict[str, int]]:
+        """Each stream's last version after the block's leaves (§2), or ``None`` if one is out of turn."""
+        streams, versions, known = list(map(_stream, rows)), list(map(_version, rows)), self.chain.versions
+        if versions.count("1") == len(versions):  # a block of new streams (transfers, mostly): set operations
+            fresh = dict.fromkeys(streams, 1)
+            return fresh if len(fresh) == len(streams) and known.keys().isdisjoint(fresh) else None
+        after: dict[str, int] = {}
+        for stream, version in zip(streams, versions):
+            last = after.get(stream) or known.get(stream, 0)
+            if int(version) != last + 1:
+                return None
+            after[stream] = last + 1
+        return after
 
     def _note_withheld(self, position: int, count: int, withheld: list[int]) -> None:
         """What :meth:`_step` notes about withheld bodies, for a block whose ``withheld`` lines are ``null``."""
@@ -368,17 +398,23 @@ class _Walk:
             )
 
     @staticmethod
-    def _canonical_body(seq: int, body: bytes) -> Any:
-        """The parsed body, which must be canonical JSON (§1): the fast check, else the full one."""
+    def _canonical_body(seq: int, body: bytes) -> dict:
+        """The parsed body: the canonical JSON (§1; the fast check, else the full one) of an object (§3)."""
         value = plainly_canonical(body)
-        if value is not UNSURE:
-            return value
-        try:
-            return parse_canonical(body)
-        except CanonicalFormError as exc:
-            raise ExportError("edited", seq, f"the body hashes right but is not canonical JSON ({exc.rule})") from None
+        if value is UNSURE:
+            try:
+                value = parse_canonical(body)
+            except CanonicalFormError as exc:
+                raise ExportError(
+                    "edited", seq, f"the body hashes right but is not canonical JSON ({exc.rule})"
+                ) from None
+        if type(value) is not dict:
+            raise ExportError("malformed", seq, f"the body is a JSON {_json_kind(value)}, not an object (§3)")
+        return value
 
     def _content(self, seq: int, leaf: Any, body: Optional[bytes]) -> None:
+        if body is None and leaf.type in NEVER_WITHHELD:
+            raise ExportError("malformed", seq, f"the body of a {leaf.type} event is withheld; it never may be (§3)")
         value = None if body is None else self._canonical_body(seq, body)
         if seq == 0:
             self._genesis(value)
@@ -400,8 +436,6 @@ class _Walk:
         self.keys = KeyHistory(key)
 
     def _rotation(self, seq: int, value: Any) -> None:
-        if value is None:
-            raise ExportError("malformed", seq, "a key rotation's body is withheld; it never may be (§8)")
         try:
             self.keys.apply(value, self.chain.ledger, seq)
         except SignatureError as exc:
@@ -537,6 +571,16 @@ class _Walk:
                 raise ExportError(
                     "malformed", None, f"manifest.json's sha256 of {name} is {listed}; the file's is {digest}"
                 )
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else "number"
 
 
 def verify_export(

@@ -37,36 +37,33 @@ from itertools import chain, repeat
 from typing import Any, Callable, Optional
 
 from .canonical import canonical_bytes
+from .chain import STREAM_PATTERN, TS_PATTERN, TYPE_PATTERN
 from .errors import CanonicalFormError
 
 STRING = r'"[^"\\\x00-\x1f\ud800-\udfff]*+"'
 INTEGER = r"(?:0|-?[1-9][0-9]{0,14})"
 SCALAR = rf"(?:{STRING}|{INTEGER}|null|true|false)"
-# A leaf's stream and type, tried first as printable ASCII: a class within one byte is a
-# bitmap lookup, ~3x faster per character than this negated class with its surrogate range
-# (the set is the same: the first branch must end where the string does). Not the positive
-# class over all of Unicode, which matches as fast but compiles ten times slower (re builds
-# its table in Python), a cost each CLI run would pay per shape.
-_STRING_CONTENT = r'(?:[ !#-\[\]-~]++(?=")|[^"\\\x00-\x1f\ud800-\udfff]++)'
-_TS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+# A leaf's stream, ts and type follow the grammars of §2 (chain.py), which need no escapes:
+# each is matched by its grammar itself, so a line matching here has them in their one
+# canonical spelling. (The day of the month is checked by the walk, on the distinct dates.)
 MAX_SHAPES = 64  # per form: bodies of shapes beyond these bounds take the full check
 MAX_SHAPE_CHARS = 8192
 MAX_TOTAL_CHARS = 65536  # per form: bounds compile time (~1 s) for an export of many hostile shapes
 
 
 def _leaf_tail(type_group: bool) -> str:
-    """The leaf grammar from ``,"stream"`` to the end of the line, with ``ts`` as a group."""
-    kind = f"({_STRING_CONTENT})" if type_group else _STRING_CONTENT
+    """The leaf grammar from ``,"stream"`` to the end of the line; ``stream``, ``ts`` and ``version`` are groups."""
+    kind = f"({TYPE_PATTERN})" if type_group else TYPE_PATTERN
     return (
-        rf',"stream":"{_STRING_CONTENT}","ts":"({_TS})","type":"{kind}"'
-        r',"v":1,"version":[1-9][0-9]{0,14}\}$'
+        rf',"stream":"({STREAM_PATTERN})","ts":"({TS_PATTERN})","type":"{kind}"'
+        r',"v":1,"version":([1-9][0-9]{0,14})\}$'
     )
 
 
 def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
     """A pattern whose ``findall`` over ``"\\n"``-joined leaf lines yields one row per canonical leaf.
 
-    Rows are ``(body_hash, prev, seq, ts, type)``. Every group and class excludes
+    Rows are ``(body_hash, prev, seq, stream, ts, type, version)``. Every group and class excludes
     ``\\n`` and the pattern is anchored at both ends of a line, so each match is one
     whole line: as many rows as lines means every line matched. ``body_hash`` and
     ``prev`` are any 64 characters here: the caller compares them with hashes it
@@ -74,6 +71,9 @@ def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
     which also refuses leading zeros. The ledger id is the literal canonical encoding of
     the genesis leaf's (so a leaf naming another ledger does not match), ``v`` is the
     literal 1, and ``version`` has at most 15 digits (so it is at most 2**53 - 1).
+    ``stream``, ``ts`` and ``type`` follow their grammars (§2) except for the day of the
+    month, which the caller checks (:func:`~ledger_audit.chain.real_date`), as it checks
+    each stream's versions in order.
 
     :class:`LeafBlock` checks the same grammar with fewer groups; this form names each
     field, for tests and for readers.
@@ -88,7 +88,7 @@ def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
 class LeafBlock:
     """The leaf checks of a block of one ledger: one regex call, then comparisons of whole columns.
 
-    ``pattern.findall`` over the ``"\\n"``-joined lines yields ``(head, ts)`` for each
+    ``pattern.findall`` over the ``"\\n"``-joined lines yields ``(head, stream, ts, version)`` for each
     line of :func:`leaf_block_pattern`'s grammar, except that ``head`` (the text from
     the body hash through the digits of ``seq``) is only "the right length, then
     digits". :meth:`heads_are` then compares the heads with the exact text the walk

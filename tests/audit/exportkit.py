@@ -79,10 +79,20 @@ class ExportKit:
     def size(self) -> int:
         return len(self.leaves)
 
-    def append(self, etype: str, stream: str, content: Any, *, withheld: bool = False, ts: Optional[str] = None) -> int:
+    def append(
+        self,
+        etype: str,
+        stream: str,
+        content: Any,
+        *,
+        withheld: bool = False,
+        ts: Optional[str] = None,
+        version: Optional[int] = None,
+    ) -> int:
+        """Append an event; ``version`` defaults to the stream's next (§2), as a writer numbers them."""
         seq = len(self.leaves)
         body = content if isinstance(content, bytes) else canonical_bytes(content)
-        version = self._versions.get(stream, 0) + 1
+        version = self._versions.get(stream, 0) + 1 if version is None else version
         self._versions[stream] = version
         ts = ts or (T0 + timedelta(microseconds=seq)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         prev = self.hashes[-1].hex() if self.hashes else "0" * 64

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import ledger_audit.export as export
 import pytest
-from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, names
+from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, stamps, types
 from exportkit import ExportKit, community
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_audit import ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
-from ledger_audit.chain import _parse_leaf_fully
+from ledger_audit.chain import _parse_leaf_fully, real_time
 from ledger_audit.errors import ChainError
 from ledger_audit.shapes import BodyShapes, leaf_block_pattern
 
@@ -121,15 +121,15 @@ def test_progress_is_the_same_with_blocks(tmp_path, monkeypatch):
 
 
 
-@given(**leaf_fields, etype=names, data=st.data())
+@given(**leaf_fields, etype=types, ts=stamps, data=st.data())
 def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
-    ledger, stream, etype, seq, version, prev, body_hash, data
+    ledger, stream, etype, ts, seq, version, prev, body_hash, data
 ):
     leaf = make_leaf(
         ledger=ledger,
         seq=seq,
         prev=prev,
-        ts="2026-11-23T10:00:00.000000Z",
+        ts=ts,
         type=etype,
         stream=stream,
         version=version,
@@ -139,9 +139,9 @@ def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
     rows = leaf_block_pattern(ledger).findall(line.decode("utf-8", "surrogateescape"))
     if not rows or b"\n" in line:
         return
-    (found_hash, found_prev, found_seq, ts, found_type) = rows[0]
-    # The walk accepts a row only with these equal to what it computed or expects:
-    if found_hash != body_hash or found_prev != prev or found_seq != str(seq):
+    (found_hash, found_prev, found_seq, found_stream, found_ts, found_type, found_version) = rows[0]
+    # The walk accepts a row only with these equal to what it computed or expects, on a real day:
+    if found_hash != body_hash or found_prev != prev or found_seq != str(seq) or not real_time(found_ts):
         return
     parsed = _parse_leaf_fully(line, seq)  # must not raise
     assert (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash, parsed.ts, parsed.type) == (
@@ -149,15 +149,16 @@ def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
         seq,
         prev,
         body_hash,
-        ts,
+        found_ts,
         found_type,
     )
+    assert (parsed.stream, str(parsed.version)) == (found_stream, found_version)
 
 
 def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
     leaf = make_leaf(
-        ledger="l", seq=1, prev="b" * 64, ts="2026-11-23T10:00:00.000000Z", type="t", stream="s", version=1,
-        body_hash="a" * 64,
+        ledger="l", seq=1, prev="b" * 64, ts="2026-11-23T10:00:00.000000Z", type="x.t.v1",
+        stream="0b4a3a2c-5f4e-5c1e-9d7b-1a2b3c4d5e6f", version=1, body_hash="a" * 64,
     )
     pattern = leaf_block_pattern("l")
     assert len(pattern.findall(leaf.decode())) == 1
@@ -165,10 +166,12 @@ def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
     assert pattern.findall(leaf.replace(b'"seq":1', b'"seq":01').decode())[0][2] != "1"
     for bad in (
         leaf.replace(b'"version":1', b'"version":9007199254740992'),
-        leaf.replace(b'"type":"t"', b'"type":"\\u0074"'),
-        leaf.replace(b'"type":"t"', b'"type":""'),
+        leaf.replace(b'"type":"x.t.v1"', b'"type":"\\u0078.t.v1"'),
+        leaf.replace(b'"type":"x.t.v1"', b'"type":""'),
+        leaf.replace(b'"type":"x.t.v1"', b'"type":"x.t"'),
         leaf.replace(b"00.000000Z", "00.00000\u0661Z".encode()),
-        leaf.replace(b'"stream":"s"', b'"stream":"\xed\xa0\x80"'),
+        leaf.replace(b'"stream":"0b4a3a2c', b'"stream":"\xed\xa0\x80'),
+        leaf.replace(b'"stream":"0b4a3a2c', b'"stream":"0B4A3A2C'),
         leaf.replace(b',"v":1', b',"v":2'),
         leaf + b" ",
     ):

@@ -67,6 +67,7 @@ class ExportKit:
         self.hashes: list[bytes] = []
         self.withheld: set[int] = set()
         self._versions: dict[str, int] = {}
+        self.units: dict[str, str] = {}  # scheme -> unit, for the accounts opened in it
         self.append(
             "ledger.genesis.v1",
             stream_id("genesis", ledger_id),
@@ -114,11 +115,31 @@ class ExportKit:
         return seq
 
     def scheme(self, name: str, unit: str) -> int:
-        content = {"name": name, "unit": unit, "floor": -600, "ceiling": 3000, "issuer": f"{name}:issuer"}
+        """§3.1: a registration, which opens the issuer ``<name>:issuer`` in ``unit`` (§10)."""
+        content = {
+            "name": name,
+            "kind": "basic",
+            "unit": unit,
+            "step": 1,
+            "floor": -600,
+            "ceiling": 3000,
+            "issuer": f"{name}:issuer",
+        }
+        self.units[name] = unit
         return self.append("ledger.scheme.registered.v1", stream_id("scheme", name), content)
 
-    def account(self, name: str, scheme: str, owner: str, *, withheld: bool = False) -> int:
-        content = {"name": name, "scheme": scheme, "owner": owner}
+    def account(
+        self, name: str, scheme: str, owner: str, *, withheld: bool = False, unit: Optional[str] = None
+    ) -> int:
+        """§3.1: an opening in ``scheme``, in its unit unless ``unit`` says otherwise."""
+        content = {
+            "account_id": name,
+            "scheme": scheme,
+            "unit": unit or self.units.get(scheme, "?"),
+            "owner": owner,
+            "floor": None,
+            "ceiling": None,
+        }
         return self.append("ledger.account.opened.v1", stream_id("account", name), content, withheld=withheld)
 
     def transfer(self, transfer_id: str, debit: str, credit: str, amount: Any, unit: str, **kw: Any) -> int:

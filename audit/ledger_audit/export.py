@@ -465,7 +465,8 @@ class _Walk:
                 None,
                 f"the key you trust, {self.trusted}, is not this ledger's: its genesis names {keys.genesis_key}"
                 + (f" and it rotated to {', '.join(r.new_key for r in keys.rotations)}" if keys.rotations else "")
-                + ". This is another ledger, or a history rebuilt under another key",
+                + f" up to size {checkpoint.size}. This is another ledger, a history rebuilt under another key,"
+                " or a key the ledger rotated to after this export's last event (trust an older key for it)",
             )
         checkpoint_key = keys.key_at(checkpoint.size)
         self._verify_note(self.note, checkpoint_key, ledger, "checkpoint.txt")
@@ -515,11 +516,17 @@ class _Walk:
         if self.previous is None:
             return None
         note, old = self.previous
-        self._verify_note(note, self.keys.key_at(old.size), self.chain.ledger, "the previous checkpoint")
+        if old.origin != self.chain.ledger:
+            raise ExportError(
+                "malformed", None, f"the previous checkpoint is of {old.origin!r}, not of {self.chain.ledger!r}"
+            )
         if old.size > size:
+            # Its key may come from a rotation after this export's last event, which the export
+            # cannot show (§7): the auditor's own checkpoint is larger, whoever signed it.
             raise ExportError(
                 "truncated", size, f"the export signs {size} events but you hold a checkpoint of {old.size}"
             )
+        self._verify_note(note, self.keys.key_at(old.size), self.chain.ledger, "the previous checkpoint")
         if old.size == 0:
             if old.root != EMPTY_ROOT:
                 raise ExportError("fork", None, "the previous checkpoint of size 0 does not sign the empty root")

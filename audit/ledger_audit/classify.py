@@ -55,23 +55,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Optional, Protocol
 
-from .chain import Leaf, leaf_hash, parse_leaf
+from .chain import _CANONICAL_LEAF, Leaf, leaf_hash, parse_leaf
 from .checkpoint import Checkpoint
 from .errors import ChainError, ExportError, GenesisBodyError
 from .events import WITHHELD
 from .rfc6962 import CompactRange
 
 NULL_BODY = WITHHELD  # how a withheld body is written (§3)
-MAX_BODY_BYTES = 16 * 1024 * 1024  # a resource bound of this verifier, not of the format
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a body is at most 16 MiB (chain-spec §3)
 
-_SEQ = re.compile(rb'"prev":"[0-9a-f]{64}","seq":(0|[1-9][0-9]{0,15}),"stream":')
-_BODY_HASH = re.compile(rb'\{"body_hash":"([0-9a-f]{64})"')
 
 
 class Lookahead(Protocol):
@@ -106,30 +103,32 @@ def _leaf(line: Optional[bytes], position: int) -> Optional[Leaf]:
         return None
 
 
-def claimed_seq(line: bytes) -> Optional[int]:
-    """The ``seq`` a line claims, from a canonical leaf quickly or from any JSON object."""
-    match = _SEQ.search(line)
-    if match:
-        return int(match.group(1))
+def _json_member(line: bytes, name: str) -> object:
+    """Member ``name`` of the line read as UTF-8 JSON whose top level is an object (the last one if repeated)."""
     try:
-        value = json.loads(line)
-    except (ValueError, RecursionError):
+        value = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
-    seq = value.get("seq") if isinstance(value, dict) else None
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def claimed_seq(line: bytes) -> Optional[int]:
+    """The ``seq`` a line claims (§10.2): a canonical leaf's quickly, else any JSON object's integer ``seq``."""
+    match = _CANONICAL_LEAF.match(line)  # the whole line is then a JSON object with this seq
+    if match:
+        return int(match.group(4))
+    seq = _json_member(line, "seq")
     return seq if type(seq) is int else None
 
 
 def claimed_body_hash(line: Optional[bytes]) -> Optional[str]:
+    """The ``body_hash`` a line claims (§10.2): a canonical leaf's quickly, else any JSON object's string one."""
     if line is None:
         return None
-    match = _BODY_HASH.match(line)
+    match = _CANONICAL_LEAF.match(line)
     if match:
         return match.group(1).decode("ascii")
-    try:
-        value = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    digest = value.get("body_hash") if isinstance(value, dict) else None
+    digest = _json_member(line, "body_hash")
     return digest if isinstance(digest, str) else None
 
 

@@ -1,29 +1,32 @@
 """Verify an export directory (docs/chain-spec.md §8) from genesis to its signed checkpoint.
 
 :func:`verify_export` reads ``leaves.jsonl`` and ``bodies.jsonl`` one line at a time
-beside each other and keeps O(log n) state (the chain head and a Merkle frontier), so
-a ledger of millions of events verifies in constant memory (``conservation=True``
-adds one balance per account and one entry per pending hold). It raises an
+beside each other and keeps small state (the chain head, a Merkle frontier and each
+stream's last version, one short entry per stream; ``conservation=True`` adds one balance
+per account and one entry per pending hold). It raises an
 :class:`~ledger_audit.errors.ExportError` naming the first failure's kind (§10) and
 sequence number, or returns an :class:`ExportReport`.
 
-The order of the checks decides which failure is "first":
+The order of the checks decides which failure is "first"; it is the order of
+docs/chain-spec.md §10.1, whose step numbers the comments here use:
 
-1. ``checkpoint.txt`` parses (its signature waits for step 3: a rotation in the chain
-   may have changed the key) and the optional ``manifest.json`` is well-formed;
-2. each leaf in order, from genesis, with its body (§5; classified by
-   :mod:`ledger_audit.classify`): canonical leaf, ``seq``, ``prev``, timestamps, body
-   hash, canonical body, genesis names the ledger and its key, key rotations are
-   signed by the key before them; the walk stops at the checkpoint's size;
-3. fewer leaves than the checkpoint's size: ``truncated``; the trusted key is the
-   genesis key or one the chain rotated to, else ``bad-signature``; the checkpoint is
-   signed by the key valid at its size (``bad-signature``); its root is the root of
-   the leaves (``rewritten``); an auditor's previous checkpoint is consistent (larger:
-   ``truncated``; same size, other root, or other root at its size: ``fork``);
+1. ``checkpoint.txt`` parses (its signature waits: a rotation in the chain may have
+   changed the key), the optional ``manifest.json`` and the previous checkpoint are
+   well-formed, the files open (steps 1-4);
+2. each event in order, from genesis (steps 5-8): the leaf checks of §5 (failures named
+   by :mod:`ledger_audit.classify`, §10.2), then a present body is a canonical object and
+   a withheld one may be withheld, then content: genesis's format and key, key rotations
+   signed by the key before them, the conservation replay; the walk stops at the
+   checkpoint's size;
+3. fewer leaves than the checkpoint's size: ``truncated``; the trusted key is in the
+   key history, else ``bad-signature``; the checkpoint is signed by the key valid at its
+   size (``bad-signature``); its root is the root of the leaves (``rewritten``); an
+   auditor's previous checkpoint is consistent (larger: ``truncated``; same size, other
+   root, or other root at its size: ``fork``) (steps 9-13);
 4. lines after the checkpoint's size: ``inserted`` at that size (nothing signs them);
-   a last line without its newline: ``malformed``;
+   a last line without its newline: ``malformed`` (steps 14-15);
 5. the manifest agrees with the files (``malformed``; it is a convenience index and
-   never outranks the files, so it is checked last), then conservation totals.
+   never outranks the files, so it is checked last), then conservation totals (16-17).
 
 Step 2 runs on blocks of :data:`BLOCK` events (:meth:`_Walk._block`): the same checks
 for every event, but as one regex call, list comprehensions of SHA-256 calls and
@@ -451,7 +454,9 @@ class _Walk:
             raise ExportError(
                 "truncated" if checkpoint.size else "malformed",
                 0 if checkpoint.size else None,
-                "leaves.jsonl is empty: an export starts with the genesis leaf",
+                "leaves.jsonl is empty: an export starts with the genesis leaf"
+                if checkpoint.size
+                else "the checkpoint signs 0 events: an export starts with the genesis leaf",
             )
         if size < checkpoint.size:
             raise ExportError(

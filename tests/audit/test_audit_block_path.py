@@ -71,13 +71,28 @@ def _alter(lines: list[bytes], action: str, index: int, other: int, byte: int) -
         lines[index] = lines[index].replace(b",", b", ", 1)
     elif action == "escape":
         lines[index] = lines[index].replace(b"a", b"\\u0061", 1)
+    # The rules of chain-spec §2 and §3, broken in one line (a leaf's, or a body's for "array"):
+    elif action == "stream-upper":
+        lines[index] = re.sub(rb'"stream":"([0-9a-f-]{36})"', lambda m: m.group(0).upper().replace(b"STREAM", b"stream"),
+                              lines[index], count=1)
+    elif action == "day-31":
+        lines[index] = re.sub(rb'("ts":"[0-9]{4}-[0-9]{2}-)[0-9]{2}', rb"\g<1>31", lines[index], count=1)
+    elif action == "version":
+        lines[index] = re.sub(rb'"version":[0-9]+', b'"version":%d' % (1 + byte % 3), lines[index], count=1)
+    elif action == "type":
+        lines[index] = lines[index].replace(b'.v1"', b'"', 1)
+    elif action == "array":
+        lines[index] = b"[" + lines[index] + b"]"
     return lines
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     name=st.sampled_from(["leaves.jsonl", "bodies.jsonl"]),
-    action=st.sampled_from(["flip", "set", "delete", "duplicate", "swap", "space", "escape"]),
+    action=st.sampled_from(
+        ["flip", "set", "delete", "duplicate", "swap", "space", "escape", "stream-upper", "day-31", "version", "type",
+         "array"]
+    ),
     index=st.integers(0, 10_000),
     other=st.integers(0, 10_000),
     byte=st.integers(0, 255),

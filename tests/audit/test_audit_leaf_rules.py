@@ -131,3 +131,37 @@ def test_versions_are_checked_in_chain_order_on_every_path(tmp_path_factory, pla
     if expected is None:
         expected = kit.size
     assert {outcome(directory, kit.genesis_key, block) for block in BLOCKS} == {expected}
+
+
+RULES = {
+    # rule: (append keyword arguments breaking it, the kind it is reported as)
+    "stream-upper": ({"stream": S.upper()}, "edited"),
+    "stream-name": ({"stream": "fact:s"}, "edited"),
+    "type-grammar": ({"etype": "ledger.fact"}, "edited"),
+    "day-31": ({"ts": "2026-06-31T00:00:00.000000Z"}, "edited"),
+    "version-7": ({"version": 7}, "edited"),
+    "body-array": ({"content": b'["data"]'}, "malformed"),
+    "body-number": ({"content": b"7"}, "malformed"),
+}
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rule=st.sampled_from(sorted(RULES)),
+    before=st.integers(0, 40),
+    block=st.sampled_from([2, 3, 7, 512]),
+    withheld=st.sets(st.integers(1, 40), max_size=5),
+)
+def test_a_rule_broken_anywhere_is_reported_there_on_every_path(tmp_path_factory, rule, before, block, withheld):
+    """A writer that broke one rule at a random place, among withheld bodies: the block walk
+    and the one-event walk report it at that seq, with the kind of §10.1."""
+    kit = ExportKit()
+    for i in range(before):
+        kit.append(FACT, stream_id("fact", f"f{i}"), {"data": {"i": i}}, withheld=kit.size in withheld)
+    change, kind = RULES[rule]
+    stamp = {"ts": "2026-06-30T23:59:59.999999Z"} if rule != "day-31" else {}
+    bad = kit.append(**{"etype": FACT, "stream": S, "content": {"data": {}}, **stamp, **change})
+    for i in range(3):
+        kit.append(FACT, stream_id("fact", f"g{i}"), {"data": {"i": i}}, ts="2026-07-01T00:00:00.000000Z")
+    directory = kit.write(tmp_path_factory.mktemp("rule") / "e")
+    assert outcome(directory, kit.genesis_key, block) == outcome(directory, kit.genesis_key, 1) == (kind, bad)

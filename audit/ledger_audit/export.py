@@ -42,7 +42,6 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from itertools import chain as chain_iter
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -77,14 +76,13 @@ from .export_files import (
 )
 from .rfc6962 import EMPTY_ROOT, CompactRange
 from .rotation import ROTATION_TYPE, KeyHistory
-from .shapes import BodyShapes, LeafBlock
+from .shapes import BodyShapes, LeafBlock, streams_are_uuids
 
 PROGRESS_EVERY = 10_000
 BLOCK = 512  # events checked at once on the fast path; 1 turns it off (tests compare both)
 
 Progress = Callable[[int, int], None]
 
-_head, _stream, _stamp, _version = map(itemgetter, range(4))  # columns of LeafBlock.pattern's rows
 # Bodies the walk reads whatever it is asked: the key path, and the bodies that may never be withheld.
 ALWAYS_READ = (ROTATION_TYPE, SCHEME_REGISTERED)
 
@@ -324,30 +322,32 @@ class _Walk:
         hashes = [sha256(b"\x00" + line).digest() for line in lines]
         hexes = list(map(bytes.hex, hashes))
         body_hashes = [sha256(raw).hexdigest() for raw in raws]
-        heads = list(map(_head, rows))
+        heads, streams, stamps, kinds, versions = map(list, zip(*rows))  # the columns, in one C call
         withheld = [j for j, raw in enumerate(raws) if raw == NULL_BODY] if NULL_BODY in raws else []
         for j in withheld:  # a withheld body's hash is the leaf's own, which need only be hex
             body_hashes[j] = heads[j][:64]
             if not _HEX64.match(body_hashes[j]):
                 return False
-        stamps = list(map(_stamp, rows))
+        types = set(kinds)
         if (
             not leaf_block.heads_are(heads, body_hashes, chain.head, hexes, position)
             or stamps[0] < chain._last_ts
             or stamps != sorted(stamps)
             or not _real_days(stamps)
-            or leaf_block.has_type(text, GENESIS_TYPE)
+            or not streams_are_uuids(streams)
+            or not leaf_block.types_are_topics(types)
+            or GENESIS_TYPE in types
         ):
             return False
-        versions = self._next_versions(rows)
-        if versions is None:
+        after = self._next_versions(streams, versions)
+        if after is None:
             return False
         # Every leaf and link is good: from here on the block is accepted or an error raised.
-        chain.versions.update(versions)
+        chain.versions.update(after)
         self._note_withheld(position, count, withheld)
         special = (*ALWAYS_READ, *sorted(VALUE_TYPES - set(ALWAYS_READ))) if self.replay is not None else ALWAYS_READ
-        # Content events are rare: one substring search per type skips the scan for most blocks.
-        kinds = tuple(kind for kind in special if leaf_block.has_type(text, kind))
+        # Content events are rare: the block's set of types skips the scan for most blocks.
+        kinds = tuple(kind for kind in special if kind in types)
         contents = leaf_block.lines_of_type(lines, kinds) if kinds else []
         is_content = set(contents)
         unsure = self.shapes.unsure(b"\n".join([*raws, b""]).decode("utf-8", "surrogateescape"))
@@ -365,9 +365,9 @@ class _Walk:
         chain.head, chain._last_ts, chain.size = hexes[-1], stamps[-1], position + count
         return True
 
-    def _next_versions(self, rows: list[tuple[str, ...]]) -> Optional[dict[str, int]]:
+    def _next_versions(self, streams: list[str], versions: list[str]) -> Optional[dict[str, int]]:
         """Each stream's last version after the block's leaves (§2), or ``None`` if one is out of turn."""
-        streams, versions, known = list(map(_stream, rows)), list(map(_version, rows)), self.chain.versions
+        known = self.chain.versions
         if versions.count("1") == len(versions):  # a block of new streams (transfers, mostly): set operations
             fresh = dict.fromkeys(streams, 1)
             return fresh if len(fresh) == len(streams) and known.keys().isdisjoint(fresh) else None

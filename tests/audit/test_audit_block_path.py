@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from ledger_audit import ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
 from ledger_audit.chain import _parse_leaf_fully, real_time
 from ledger_audit.errors import ChainError
-from ledger_audit.shapes import BodyShapes, leaf_block_pattern
+from ledger_audit.shapes import BodyShapes, leaf_block_pattern, streams_are_uuids, types_are_topics
 
 
 def _bigger() -> ExportKit:
@@ -156,7 +156,11 @@ def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
         return
     (found_hash, found_prev, found_seq, found_stream, found_ts, found_type, found_version) = rows[0]
     # The walk accepts a row only with these equal to what it computed or expects, on a real day:
-    if found_hash != body_hash or found_prev != prev or found_seq != str(seq) or not real_time(found_ts):
+    if found_hash != body_hash or found_prev != prev or found_seq != str(seq):
+        return
+    if not (real_time(found_ts) and streams_are_uuids([found_stream]) and types_are_topics([found_type])):
+        with pytest.raises(ChainError):  # the per-block checks refuse what the full check refuses
+            _parse_leaf_fully(line, seq)
         return
     parsed = _parse_leaf_fully(line, seq)  # must not raise
     assert (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash, parsed.ts, parsed.type) == (
@@ -183,7 +187,6 @@ def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
         leaf.replace(b'"version":1', b'"version":9007199254740992'),
         leaf.replace(b'"type":"x.t.v1"', b'"type":"\\u0078.t.v1"'),
         leaf.replace(b'"type":"x.t.v1"', b'"type":""'),
-        leaf.replace(b'"type":"x.t.v1"', b'"type":"x.t"'),
         leaf.replace(b"00.000000Z", "00.00000\u0661Z".encode()),
         leaf.replace(b'"stream":"0b4a3a2c', b'"stream":"\xed\xa0\x80'),
         leaf.replace(b'"stream":"0b4a3a2c', b'"stream":"0B4A3A2C'),
@@ -191,6 +194,17 @@ def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
         leaf + b" ",
     ):
         assert pattern.findall(bad.decode("utf-8", "surrogateescape")) == []
+        with pytest.raises(ChainError):
+            _parse_leaf_fully(bad, 1)
+    # Only the alphabets of stream and type and the ranges of the time of day are the pattern's;
+    # the rest of their grammars is checked per block.
+    for bad, check in (
+        (leaf.replace(b'"type":"x.t.v1"', b'"type":"x.t"'), lambda row: types_are_topics([row[5]])),
+        (leaf.replace(b"0b4a3a2c-5f4e", b"0b4a3a2c5-f4e"), lambda row: streams_are_uuids([row[3]])),
+        (leaf.replace(b"2026-11-23", b"2026-13-23"), lambda row: real_time(row[4])),
+    ):
+        (row,) = pattern.findall(bad.decode())
+        assert not check(row)
         with pytest.raises(ChainError):
             _parse_leaf_fully(bad, 1)
     # Another ledger id is a valid leaf, but not of this ledger: the pattern names the genesis one.

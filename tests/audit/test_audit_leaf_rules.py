@@ -165,3 +165,18 @@ def test_a_rule_broken_anywhere_is_reported_there_on_every_path(tmp_path_factory
         kit.append(FACT, stream_id("fact", f"g{i}"), {"data": {"i": i}}, ts="2026-07-01T00:00:00.000000Z")
     directory = kit.write(tmp_path_factory.mktemp("rule") / "e")
     assert outcome(directory, kit.genesis_key, block) == outcome(directory, kit.genesis_key, 1) == (kind, bad)
+
+
+def test_every_topic_the_project_writes_has_the_type_grammar():
+    """§2's type grammar admits every ``TOPIC`` of ledger/ and plugins/, and §3.1 lists every event type."""
+    import re
+
+    from ledger_audit.chain import _TYPE
+    from ledger_audit.events import CORE_TYPES
+
+    root = Path(__file__).resolve().parents[2]
+    topics = set()
+    for path in [*root.glob("ledger/**/*.py"), *root.glob("plugins/**/*.py"), *root.glob("examples/**/*.py")]:
+        topics |= set(re.findall(r'TOPIC = "([^"]+)"', path.read_text(encoding="utf-8")))
+    assert CORE_TYPES <= topics and len(topics) > len(CORE_TYPES)  # the event topics, and the aggregates'
+    assert [topic for topic in sorted(topics) if not _TYPE.match(topic)] == []

@@ -27,6 +27,7 @@ HOLD_VOIDED = "ledger.hold.voided.v1"
 HOLD_EXPIRED = "ledger.hold.expired.v1"
 FACT_RECORDED = "ledger.fact.recorded.v1"
 FACT_REVISED = "ledger.fact.revised.v1"
+REQUEST_RECORDED = "ledger.request.recorded.v1"
 
 #: Every type a format-1 writer records (§3.1); plugins record theirs as facts.
 CORE_TYPES = frozenset(
@@ -44,6 +45,7 @@ CORE_TYPES = frozenset(
         HOLD_EXPIRED,
         FACT_RECORDED,
         FACT_REVISED,
+        REQUEST_RECORDED,
     }
 )
 

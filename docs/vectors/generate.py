@@ -193,7 +193,7 @@ def _transfer_body(seq: int, **members: Any) -> dict:
 
 
 def standard_events() -> list[Event]:
-    """25 events, one or more of every type of §3.1, in the order the ledger writes them (README.md)."""
+    """26 events, one or more of every type of §3.1, in the order the ledger writes them (README.md)."""
     e: list[Event] = []
 
     def add(label: str, etype: str, kind: str, name: str, body: dict, **kw: Any) -> None:
@@ -211,7 +211,7 @@ def standard_events() -> list[Event]:
         issuer = f"{scheme}:issuer"
         add(f"scheme {scheme}", "ledger.scheme.registered.v1", "scheme", scheme,
             first("ledger.scheme.v1", name=scheme, kind="basic", unit=unit, step=1, floor=floor, ceiling=None,
-                  issuer=issuer))
+                  issuer=issuer, plugin=None))
         add(issuer, "ledger.account.opened.v1", "account", issuer,  # the issuer, opened in the same transaction
             first("ledger.account.v1", account_id=issuer, scheme=scheme, unit=unit, owner=scheme, floor=None,
                   ceiling=None))
@@ -238,6 +238,9 @@ def standard_events() -> list[Event]:
     transfer("t2", "carbon:issuer", "ana.pts", 50, "points")
     hold("h1", "ana", "ben", 30, "minutes", T0 + timedelta(days=1))
     add("h1 posted", "ledger.hold.posted.v1", "hold", "h1", later(amount=20, released=10, request_id="post-h1"))
+    add("request post-h1", "ledger.request.recorded.v1", "request", "post-h1",  # the command's request id, chained
+        first("ledger.request.v1", request_id="post-h1", command="post",
+              digest=hashlib.sha256(b"post h1 20").hexdigest(), results=[[stream("hold", "h1"), 2]]))
     hold("h2", "ana.pts", "carbon:issuer", 5, "points", None)
     add("h2 voided", "ledger.hold.voided.v1", "hold", "h2", later(reason="changed plans", request_id=None))
     hold("h3", "ana", "ben", 10, "minutes", T0 + timedelta(hours=1))

@@ -229,8 +229,9 @@ class ChainVerifier:
     (:class:`GenesisBodyError` if its body does not), one ledger id throughout, no
     second genesis; and each stream's versions are 1, 2, 3 ... in chain order.
 
-    ``versions`` holds the last version of every stream seen, so memory grows with the
-    number of streams (one short entry each), not with the number of events.
+    ``streams`` holds every stream seen and ``versions`` the last version of those past
+    version 1 (most streams have one event, and a set is cheaper than a dict), so memory
+    grows with the number of streams (one short entry each), not with the number of events.
     """
 
     def __init__(self) -> None:
@@ -239,7 +240,12 @@ class ChainVerifier:
         self.ledger: Optional[str] = None
         self.public_key: Optional[str] = None
         self._last_ts = ""
+        self.streams: set[str] = set()
         self.versions: dict[str, int] = {}
+
+    def last_version(self, stream: str) -> int:
+        """The version of ``stream``'s latest leaf so far, 0 if it has none."""
+        return self.versions.get(stream) or (1 if stream in self.streams else 0)
 
     def feed(self, leaf_bytes: bytes, body: Optional[bytes] = None, stored_hash: Optional[bytes] = None) -> Leaf:
         seq = self.size
@@ -261,10 +267,13 @@ class ChainVerifier:
             raise ChainError(seq, f"leaf names ledger {leaf.ledger!r}, not {self.ledger!r}")
         elif leaf.type == GENESIS_TYPE:
             raise ChainError(seq, "a second genesis leaf")
-        last = self.versions.get(leaf.stream, 0)
+        last = self.last_version(leaf.stream)
         if leaf.version != last + 1:
             raise ChainError(seq, stream_version_rule(leaf.stream, last, leaf.version))
-        self.versions[leaf.stream] = leaf.version
+        if last:
+            self.versions[leaf.stream] = leaf.version
+        else:
+            self.streams.add(leaf.stream)
         self.head = digest.hex()
         self._last_ts = leaf.ts
         self.size += 1

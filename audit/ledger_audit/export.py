@@ -339,11 +339,9 @@ class _Walk:
             or GENESIS_TYPE in types
         ):
             return False
-        after = self._next_versions(streams, versions)
-        if after is None:
+        if not self._versions_follow(streams, versions):
             return False
         # Every leaf and link is good: from here on the block is accepted or an error raised.
-        chain.versions.update(after)
         self._note_withheld(position, count, withheld)
         special = (*ALWAYS_READ, *sorted(VALUE_TYPES - set(ALWAYS_READ))) if self.replay is not None else ALWAYS_READ
         # Content events are rare: the block's set of types skips the scan for most blocks.
@@ -365,19 +363,32 @@ class _Walk:
         chain.head, chain._last_ts, chain.size = hexes[-1], stamps[-1], position + count
         return True
 
-    def _next_versions(self, streams: list[str], versions: list[str]) -> Optional[dict[str, int]]:
-        """Each stream's last version after the block's leaves (§2), or ``None`` if one is out of turn."""
-        known = self.chain.versions
-        if versions.count("1") == len(versions):  # a block of new streams (transfers, mostly): set operations
-            fresh = dict.fromkeys(streams, 1)
-            return fresh if len(fresh) == len(streams) and known.keys().isdisjoint(fresh) else None
+    def _versions_follow(self, streams: list[str], versions: list[str]) -> bool:
+        """Whether each stream's versions go on 1, 2, 3 ... in the block (§2); if so, the chain learns them.
+
+        Nothing changes when they do not. A block of new streams (transfers, mostly) takes set
+        operations: one look-up pass, one insert pass, and a length to catch a stream twice.
+        """
+        chain, count = self.chain, len(streams)
+        if versions.count("1") == count:
+            known = chain.streams
+            if not known.isdisjoint(streams):
+                return False
+            before = len(known)
+            known.update(streams)
+            if len(known) - before != count:  # a stream twice in the block: none of them was known
+                known.difference_update(streams)
+                return False
+            return True
         after: dict[str, int] = {}
         for stream, version in zip(streams, versions):
-            last = after.get(stream) or known.get(stream, 0)
+            last = after.get(stream) or chain.last_version(stream)
             if int(version) != last + 1:
-                return None
+                return False
             after[stream] = last + 1
-        return after
+        chain.streams.update(after)  # every stream seen is in streams; those past version 1 in versions too
+        chain.versions.update((stream, version) for stream, version in after.items() if version > 1)
+        return True
 
     def _note_withheld(self, position: int, count: int, withheld: list[int]) -> None:
         """What :meth:`_step` notes about withheld bodies, for a block whose ``withheld`` lines are ``null``."""

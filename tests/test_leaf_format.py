@@ -9,6 +9,7 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 from ledger_audit import ChainError, make_leaf, parse_leaf
+from ledger_audit.chain import TYPE_PATTERN
 
 hexes = st.text("0123456789abcdef", min_size=64, max_size=64)
 names = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=40)
@@ -18,8 +19,8 @@ leaves = st.fixed_dictionaries(
         "seq": st.integers(0, 2**53 - 1),
         "prev": hexes,
         "ts": st.just("2026-11-23T10:00:00.000000Z"),
-        "type": names,
-        "stream": names,
+        "type": st.from_regex(TYPE_PATTERN, fullmatch=True),  # the grammars of chain-spec §2
+        "stream": st.uuids().map(str),
         "version": st.integers(1, 2**53 - 1),
         "body_hash": hexes,
     }
@@ -33,8 +34,9 @@ def test_leaf_bytes_are_rfc8785_and_round_trip(members):
     assert parse_leaf(data, members["seq"]).__dict__ == {"v": 1, **members}
 
 
-GOOD = make_leaf(ledger="x.example/l", seq=3, prev="a" * 64, ts="2026-11-23T10:00:00.000000Z",
-                 type="ledger.transfer.recorded.v1", stream="s-é", version=1, body_hash="b" * 64)
+GOOD = make_leaf(ledger="x.example/l-é", seq=3, prev="a" * 64, ts="2026-11-23T10:00:00.000000Z",
+                 type="ledger.transfer.recorded.v1", stream="0b4a3a2c-5f4e-5c1e-9d7b-1a2b3c4d5e6f", version=1,
+                 body_hash="b" * 64)
 
 
 @pytest.mark.parametrize(

@@ -17,31 +17,65 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from typing import Iterable, Optional
 
 from .canonical import MAX_SAFE_INTEGER, parse_canonical
-from .errors import CanonicalFormError, ChainError
+from .errors import CanonicalFormError, ChainError, GenesisBodyError
+from .events import GENESIS
 
 FORMAT_VERSION = 1
-GENESIS_TYPE = "ledger.genesis.v1"
+GENESIS_TYPE = GENESIS
 GENESIS_PREV = "0" * 64
 LEAF_KEYS = frozenset({"v", "ledger", "seq", "prev", "ts", "type", "stream", "version", "body_hash"})
 TS_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"  # a leaf's ts, always UTC with microseconds
 MAX_LEAF_BYTES = 65535  # the tlog-tiles entry limit; a leaf is small by design
 
-_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-_TS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z\Z")  # ASCII digits only
+# The grammars of §2, as regex source shared by every path that reads leaves (this module's
+# two, and the block checks of shapes.py). ASCII digits and letters only.
+#: ``ts``: month, day, hour, minute and second within their ranges; :func:`real_time` checks the day.
+TS_PATTERN = (
+    r"[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z"
+)
+#: ``stream``: a UUID in its lowercase 8-4-4-4-12 form.
+STREAM_PATTERN = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+#: ``type``: two or more dot-separated lowercase names, then ``.v`` and a version without leading zeros.
+TYPE_PATTERN = r"[a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)+\.v[1-9][0-9]*"
 
-# The fast path of parse_leaf: the exact canonical bytes of a leaf whose strings are
-# printable ASCII without '"' or '\\' (so JCS writes them literally) and whose integers
-# have no leading zeros. Whatever matches is a leaf the full check accepts unchanged;
-# whatever does not (any escape, non-ASCII, a shape error) takes the full check.
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+_TS = re.compile(TS_PATTERN + r"\Z")
+_STREAM = re.compile(STREAM_PATTERN + r"\Z")
+_TYPE = re.compile(TYPE_PATTERN + r"\Z")
+
+
+@lru_cache(maxsize=4096)
+def real_date(day: str) -> bool:
+    """Whether ``YYYY-MM-DD`` (already in range per field) is a day of the Gregorian calendar, year 1 on."""
+    try:
+        date.fromisoformat(day)
+    except ValueError:  # 31 April, 29 February of a common year, year 0
+        return False
+    return True
+
+
+def real_time(ts: str) -> bool:
+    """Whether a ``ts`` that matches :data:`TS_PATTERN` names a real UTC time (§2)."""
+    return real_date(ts[:10])
+
+
+# The fast path of parse_leaf: the exact canonical bytes of a leaf whose ledger id is
+# printable ASCII without '"' or '\\' (so JCS writes it literally), whose other strings
+# follow their grammars (which need no escapes) and whose integers have no leading zeros.
+# Whatever matches, on a real calendar day, is a leaf the full check accepts unchanged;
+# whatever does not (any escape, non-ASCII, a shape or grammar error) takes the full check.
 _SAFE = rb'[\x20\x21\x23-\x5b\x5d-\x7e]+'
 _INT = rb"(0|[1-9][0-9]{0,15})"
 _CANONICAL_LEAF = re.compile(
     rb'\{"body_hash":"([0-9a-f]{64})","ledger":"(' + _SAFE + rb')","prev":"([0-9a-f]{64})","seq":' + _INT
-    + rb',"stream":"(' + _SAFE + rb')","ts":"([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z)"'
-    + rb',"type":"(' + _SAFE + rb')","v":1,"version":' + _INT + rb"\}\Z"
+    + rb',"stream":"(' + STREAM_PATTERN.encode() + rb')","ts":"(' + TS_PATTERN.encode() + rb')"'
+    + rb',"type":"(' + TYPE_PATTERN.encode() + rb')","v":1,"version":' + _INT + rb"\}\Z"
 )
 
 
@@ -124,7 +158,7 @@ def parse_leaf(data: bytes, seq_hint: int) -> Leaf:
         if match is not None:
             body, ledger, prev, seq, stream, ts, etype, version = match.groups()
             seq, version = int(seq), int(version)
-            if seq <= MAX_SAFE_INTEGER and 1 <= version <= MAX_SAFE_INTEGER:
+            if seq <= MAX_SAFE_INTEGER and 1 <= version <= MAX_SAFE_INTEGER and real_date(ts[:10].decode("ascii")):
                 return Leaf(
                     FORMAT_VERSION,
                     ledger.decode("ascii"),
@@ -158,14 +192,21 @@ def _parse_leaf_fully(data: bytes, seq_hint: int) -> Leaf:
         (isinstance(value["prev"], str) and _HEX64.match(value["prev"]), "prev must be 64 hex"),
         (isinstance(value["body_hash"], str) and _HEX64.match(value["body_hash"]), "body_hash must be 64 hex"),
         (isinstance(value["ts"], str) and _TS.match(value["ts"]), "ts must be YYYY-MM-DDTHH:MM:SS.ffffffZ"),
+        (isinstance(value["ledger"], str) and value["ledger"], "ledger must be a non-empty string"),
         (
-            all(isinstance(value[k], str) and value[k] for k in ("ledger", "type", "stream")),
-            "ledger, type and stream must be non-empty strings",
+            isinstance(value["type"], str) and _TYPE.match(value["type"]),
+            "type must be a versioned topic: lowercase names joined by '.', then '.v' and a number",
+        ),
+        (
+            isinstance(value["stream"], str) and _STREAM.match(value["stream"]),
+            "stream must be a UUID in lowercase 8-4-4-4-12 form",
         ),
     )
     for ok, rule in checks:
         if not ok:
             raise ChainError(seq_hint, rule)
+    if not real_time(value["ts"]):
+        raise ChainError(seq_hint, f"ts {value['ts']} is not a time of the calendar (no such day)")
     # Members and types are right; now the bytes must be *the* encoding of these values
     # (this also rejects duplicate members, which json.loads would silently collapse).
     try:
@@ -180,11 +221,17 @@ def _parse_leaf_fully(data: bytes, seq_hint: int) -> Leaf:
 class ChainVerifier:
     """Feeds leaves in order from genesis and raises :class:`ChainError` at the first bad one.
 
-    Checks per leaf: canonical shape, ``seq`` equals its position, ``prev`` equals the
-    previous leaf hash, one ledger id throughout, timestamps never go backwards, the
-    stored hash (when given) equals the recomputed one, and the body (when present,
-    i.e. not withheld) hashes to ``body_hash``. Genesis must come first and name the
-    ledger id in its body.
+    Checks per leaf, in this order (docs/chain-spec.md §5): canonical shape and the
+    grammars of §2, ``seq`` equals its position, ``prev`` equals the previous leaf hash,
+    the stored hash (when given) equals the recomputed one, timestamps never go
+    backwards, the body (when present, i.e. not withheld) hashes to ``body_hash``;
+    genesis comes first and names the ledger id and its key in its body
+    (:class:`GenesisBodyError` if its body does not), one ledger id throughout, no
+    second genesis; and each stream's versions are 1, 2, 3 ... in chain order.
+
+    ``streams`` holds every stream seen and ``versions`` the last version of those past
+    version 1 (most streams have one event, and a set is cheaper than a dict), so memory
+    grows with the number of streams (one short entry each), not with the number of events.
     """
 
     def __init__(self) -> None:
@@ -193,6 +240,12 @@ class ChainVerifier:
         self.ledger: Optional[str] = None
         self.public_key: Optional[str] = None
         self._last_ts = ""
+        self.streams: set[str] = set()
+        self.versions: dict[str, int] = {}
+
+    def last_version(self, stream: str) -> int:
+        """The version of ``stream``'s latest leaf so far, 0 if it has none."""
+        return self.versions.get(stream) or (1 if stream in self.streams else 0)
 
     def feed(self, leaf_bytes: bytes, body: Optional[bytes] = None, stored_hash: Optional[bytes] = None) -> Leaf:
         seq = self.size
@@ -214,6 +267,13 @@ class ChainVerifier:
             raise ChainError(seq, f"leaf names ledger {leaf.ledger!r}, not {self.ledger!r}")
         elif leaf.type == GENESIS_TYPE:
             raise ChainError(seq, "a second genesis leaf")
+        last = self.last_version(leaf.stream)
+        if leaf.version != last + 1:
+            raise ChainError(seq, stream_version_rule(leaf.stream, last, leaf.version))
+        if last:
+            self.versions[leaf.stream] = leaf.version
+        else:
+            self.streams.add(leaf.stream)
         self.head = digest.hex()
         self._last_ts = leaf.ts
         self.size += 1
@@ -223,18 +283,27 @@ class ChainVerifier:
         if leaf.type != GENESIS_TYPE:
             raise ChainError(0, f"the first leaf must be {GENESIS_TYPE}, not {leaf.type}")
         if body is None:
-            raise ChainError(0, "the genesis body may never be withheld")
+            raise GenesisBodyError("the genesis body may never be withheld")
         try:
             content = parse_canonical(body)
         except CanonicalFormError as exc:
             raise ChainError(0, f"genesis body is not canonical JSON ({exc})") from None
-        if not isinstance(content, dict) or content.get("ledger_id") != leaf.ledger:
+        if not isinstance(content, dict):
+            raise GenesisBodyError("the genesis body is not a JSON object")
+        if content.get("ledger_id") != leaf.ledger:  # the leaf or the body: the leaf is what the chain checks
             raise ChainError(0, "genesis body does not name the leaf's ledger id")
         key = content.get("public_key")
         if not isinstance(key, str):
-            raise ChainError(0, "genesis body does not carry the ledger's public key")
+            raise GenesisBodyError("genesis body does not carry the ledger's public key")
         self.ledger = leaf.ledger
         self.public_key = key
+
+
+def stream_version_rule(stream: str, last: int, version: int) -> str:
+    """Why ``version`` cannot follow ``last`` (0: none yet) in ``stream``: the rule of §2, in words."""
+    if last == 0:
+        return f"stream {stream} starts at version {version}; a stream's first leaf has version 1"
+    return f"stream {stream} is at version {last}; its next leaf must have version {last + 1}, not {version}"
 
 
 def verify_chain(records: Iterable[tuple[bytes, Optional[bytes], Optional[bytes]]]) -> ChainVerifier:

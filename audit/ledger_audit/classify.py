@@ -14,8 +14,9 @@ claiming ``seq = s`` and ``prev = r``; ``head = LH(p-1)`` (zeros at ``p = 0``) a
    if the next line fits at ``p`` (a foreign line was slipped in), else ``edited`` at ``p``.
 2. ``s == p`` and ``r == head``: the link is right, so the leaf's content or its body is
    wrong. For a body that does not hash to ``body_hash`` see :func:`classify_body`; a
-   withheld genesis body is ``malformed``; anything else (timestamp, ledger id, type)
-   is ``edited`` at ``p``.
+   genesis body that is withheld, not an object or without a key string
+   (:class:`~ledger_audit.errors.GenesisBodyError`) is ``malformed`` at 0; anything else
+   (timestamp, ledger id, type, a stream's version) is ``edited`` at ``p``.
 3. ``r == head`` but ``s != p``: the leaf sits where its link says but names another
    seq: its ``seq`` was ``edited`` (at ``p``).
 4. ``s == p``, ``r != head``: either leaf ``p-1`` changed (its hash is no longer what
@@ -54,22 +55,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Optional, Protocol
 
-from .chain import Leaf, leaf_hash, parse_leaf
+from .chain import _CANONICAL_LEAF, Leaf, leaf_hash, parse_leaf
 from .checkpoint import Checkpoint
-from .errors import ChainError, ExportError
+from .errors import ChainError, ExportError, GenesisBodyError
+from .events import WITHHELD
 from .rfc6962 import CompactRange
 
-NULL_BODY = b"null"
-MAX_BODY_BYTES = 16 * 1024 * 1024  # a resource bound of this verifier, not of the format
+NULL_BODY = WITHHELD  # how a withheld body is written (§3)
+MAX_BODY_BYTES = 16 * 1024 * 1024  # a body is at most 16 MiB (chain-spec §3)
 
-_SEQ = re.compile(rb'"prev":"[0-9a-f]{64}","seq":(0|[1-9][0-9]{0,15}),"stream":')
-_BODY_HASH = re.compile(rb'\{"body_hash":"([0-9a-f]{64})"')
 
 
 class Lookahead(Protocol):
@@ -104,30 +103,32 @@ def _leaf(line: Optional[bytes], position: int) -> Optional[Leaf]:
         return None
 
 
-def claimed_seq(line: bytes) -> Optional[int]:
-    """The ``seq`` a line claims, from a canonical leaf quickly or from any JSON object."""
-    match = _SEQ.search(line)
-    if match:
-        return int(match.group(1))
+def _json_member(line: bytes, name: str) -> object:
+    """Member ``name`` of the line read as UTF-8 JSON whose top level is an object (the last one if repeated)."""
     try:
-        value = json.loads(line)
-    except (ValueError, RecursionError):
+        value = json.loads(line.decode("utf-8"))
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         return None
-    seq = value.get("seq") if isinstance(value, dict) else None
+    return value.get(name) if isinstance(value, dict) else None
+
+
+def claimed_seq(line: bytes) -> Optional[int]:
+    """The ``seq`` a line claims (§10.2): a canonical leaf's quickly, else any JSON object's integer ``seq``."""
+    match = _CANONICAL_LEAF.match(line)  # the whole line is then a JSON object with this seq
+    if match:
+        return int(match.group(4))
+    seq = _json_member(line, "seq")
     return seq if type(seq) is int else None
 
 
 def claimed_body_hash(line: Optional[bytes]) -> Optional[str]:
+    """The ``body_hash`` a line claims (§10.2): a canonical leaf's quickly, else any JSON object's string one."""
     if line is None:
         return None
-    match = _BODY_HASH.match(line)
+    match = _CANONICAL_LEAF.match(line)
     if match:
         return match.group(1).decode("ascii")
-    try:
-        value = json.loads(line)
-    except (ValueError, RecursionError):
-        return None
-    digest = value.get("body_hash") if isinstance(value, dict) else None
+    digest = _json_member(line, "body_hash")
     return digest if isinstance(digest, str) else None
 
 
@@ -152,8 +153,8 @@ def classify(f: Failure) -> ExportError:
     if s == p and r == f.head:  # rule 2
         if f.body is not None and hashlib.sha256(f.body).hexdigest() != leaf.body_hash:
             return classify_body(f, leaf)
-        if p == 0 and f.body is None:
-            return ExportError("malformed", 0, "the genesis body is withheld; it never may be (§3)")
+        if isinstance(f.error, GenesisBodyError):  # the body is what leaf 0 commits to, and breaks §4
+            return ExportError("malformed", 0, f.error.reason)
         return ExportError("edited", p, f.error.reason)
     if r == f.head:  # rule 3
         return ExportError("edited", p, f"leaf links to LH({p - 1}) but says seq {s}: its seq was changed")

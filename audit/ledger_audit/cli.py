@@ -143,6 +143,12 @@ def _verify_lines(report: ExportReport) -> list[str]:
             lines.append(
                 f"  {cons.unattributed} withheld value-moving bodies of unknown unit: no unit can be shown complete"
             )
+        if cons.unknown_accounts:
+            names = ", ".join(cons.unknown_account_names[:5]) + (", ..." if cons.unknown_accounts > 5 else "")
+            lines.append(
+                f"  {cons.unknown_accounts} accounts moved value with their opening withheld ({names}): "
+                "their units are unknown, so no unit can be shown complete"
+            )
     return lines
 
 

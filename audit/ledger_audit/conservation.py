@@ -1,4 +1,4 @@
-"""Double entry replayed from the published bodies of an export.
+"""Double entry replayed from the published bodies of an export (docs/chain-spec.md §10).
 
 Every value-moving event is a transfer (``ledger.transfer.recorded.v1``: ``debit``,
 ``credit``, ``amount``, ``unit``) or a step of a two-phase hold on one stream:
@@ -8,17 +8,27 @@ Every value-moving event is a transfer (``ledger.transfer.recorded.v1``: ``debit
 the debit account to the credit account of its unit; a hold moves nothing until it is
 posted.
 
+Units come from where the ledger fixes them, never from the movement alone: a scheme's
+unit is the ``unit`` of its ``ledger.scheme.registered.v1``, which also opens its issuer
+account ``<name>:issuer`` in that unit; every other account's unit is the ``unit`` of its
+``ledger.account.opened.v1``, which must be its scheme's. A movement's ``unit`` must equal
+both of its accounts' units, and both must be open before it.
+
 Checks: each body has the members and types above (``malformed`` otherwise); amounts
-are positive integers and debit and credit differ; a hold is placed once and finished
-once, and its posted amount plus its release is exactly what was held (``unbalanced``
+are positive integers and debit and credit differ; units agree, accounts are opened once
+and before they move, schemes registered once; a hold is placed once and finished once,
+and its posted amount plus its release is exactly what was held (``unbalanced``
 otherwise, :class:`~ledger_audit.errors.ConservationError`); at the end every unit's
 balances sum to zero.
 
 A withheld body hides what it moved. A withheld hold step whose placement is public is
 charged to that placement's unit, and voids and expiries need no body at all (they move
 nothing); a withheld transfer, placement-then-posting or still-pending placement could
-be in any unit, so it makes *every* unit incomplete. The report says so instead of
-passing: ``complete`` is true only for a unit no hidden body can touch.
+be in any unit, so it makes *every* unit incomplete. A withheld account opening hides the
+account's unit: a movement through an account that no public body opens, after such an
+opening, might be one that crosses units, so it too makes every unit incomplete (with no
+withheld opening before it, the account was never opened: ``unbalanced``). The report
+says so instead of passing: ``complete`` is true only for a unit no hidden body can touch.
 """
 
 from __future__ import annotations
@@ -27,14 +37,20 @@ from dataclasses import asdict, dataclass
 from typing import Any, Optional
 
 from .errors import ConservationError, ExportError
+from .events import (
+    ACCOUNT_OPENED,
+    HOLD_EXPIRED,
+    HOLD_PLACED,
+    HOLD_POSTED,
+    HOLD_VOIDED,
+    SCHEME_REGISTERED,
+)
+from .events import TRANSFER_RECORDED as TRANSFER
 
-TRANSFER = "ledger.transfer.recorded.v1"
-HOLD_PLACED = "ledger.hold.placed.v1"
-HOLD_POSTED = "ledger.hold.posted.v1"
-HOLD_VOIDED = "ledger.hold.voided.v1"
-HOLD_EXPIRED = "ledger.hold.expired.v1"
-VALUE_TYPES = frozenset({TRANSFER, HOLD_PLACED, HOLD_POSTED, HOLD_VOIDED, HOLD_EXPIRED})
-MAX_LISTED = 100  # unattributed sequence numbers listed in a report; the count is exact
+VALUE_TYPES = frozenset(
+    {SCHEME_REGISTERED, ACCOUNT_OPENED, TRANSFER, HOLD_PLACED, HOLD_POSTED, HOLD_VOIDED, HOLD_EXPIRED}
+)
+MAX_LISTED = 100  # unattributed sequence numbers and unknown accounts listed in a report; the counts are exact
 
 
 @dataclass
@@ -63,23 +79,35 @@ class UnitTotals:
 
 @dataclass(frozen=True)
 class ConservationReport:
-    """Per-unit totals, and the withheld value bodies whose unit nobody can tell."""
+    """Per-unit totals, the withheld value bodies whose unit nobody can tell, and the accounts
+    that moved value while their unit was hidden (their opening withheld)."""
 
     units: tuple[UnitTotals, ...]
     unattributed: int
     unattributed_seqs: tuple[int, ...]  # the first MAX_LISTED of them
+    unknown_accounts: int = 0
+    unknown_account_names: tuple[str, ...] = ()  # the first MAX_LISTED of them, in the order they first moved
 
     @property
     def complete(self) -> bool:
-        return all(u.complete for u in self.units) and self.unattributed == 0
+        return all(u.complete for u in self.units) and self.unattributed == 0 and self.unknown_accounts == 0
 
     def to_dict(self) -> dict:
         return {
             "complete": self.complete,
             "unattributed": self.unattributed,
             "unattributed_seqs": list(self.unattributed_seqs),
+            "unknown_accounts": self.unknown_accounts,
+            "unknown_account_names": list(self.unknown_account_names),
             "units": {u.unit: u.to_dict() for u in self.units},
         }
+
+
+@dataclass(frozen=True)
+class _Account:
+    unit: str
+    seq: int  # where it was opened: its opening, or its scheme's registration for an issuer
+    explicit: bool  # opened by a ledger.account.opened.v1 (an issuer may have one after its registration)
 
 
 @dataclass(frozen=True)
@@ -111,6 +139,10 @@ class Replay:
         self._holds: dict[str, Optional[_Hold]] = {}
         self._unattributed: list[int] = []
         self._unattributed_count = 0
+        self._schemes: dict[str, str] = {}  # scheme -> unit
+        self._accounts: dict[str, _Account] = {}
+        self._withheld_openings = 0
+        self._unknown: dict[str, int] = {}  # account of hidden unit -> the seq it first moved at
 
     def _unit(self, unit: str) -> UnitTotals:
         totals = self._units.get(unit)
@@ -137,7 +169,64 @@ class Replay:
             raise ExportError("malformed", seq, f"{topic} amount must be positive, not {amount}")
         if debit == credit:
             raise ExportError("malformed", seq, f"{topic} debits and credits the same account {debit!r}")
+        self._account_in(debit, unit, seq, topic)
+        self._account_in(credit, unit, seq, topic)
         return debit, credit, amount, unit
+
+    def _account_in(self, account: str, unit: str, seq: int, topic: str) -> None:
+        """An account a movement in ``unit`` names must be open, and in that unit."""
+        known = self._accounts.get(account)
+        if known is not None:
+            if known.unit != unit:
+                raise ConservationError(
+                    seq,
+                    f"{topic} moves {unit} through account {account!r}, which is in {known.unit} "
+                    f"(opened at seq {known.seq}): a movement's unit must be both its accounts' unit",
+                )
+            return
+        if self._withheld_openings == 0:
+            raise ConservationError(seq, f"{topic} moves account {account!r}, which no earlier event opens")
+        self._unknown.setdefault(account, seq)  # perhaps opened by a withheld body: its unit is hidden
+
+    def _scheme(self, seq: int, body: Any) -> None:
+        name = _member(body, "name", str, seq, SCHEME_REGISTERED)
+        unit = _member(body, "unit", str, seq, SCHEME_REGISTERED)
+        issuer = _member(body, "issuer", str, seq, SCHEME_REGISTERED)
+        if issuer != f"{name}:issuer":
+            raise ExportError(
+                "malformed", seq, f"scheme {name!r} names its issuer {issuer!r}, not {name + ':issuer'!r}"
+            )
+        if name in self._schemes:
+            raise ConservationError(seq, f"scheme {name!r} is registered again")
+        if issuer in self._accounts or issuer in self._unknown:
+            raise ConservationError(seq, f"account {issuer!r} is used before its scheme {name!r} is registered")
+        self._schemes[name] = unit
+        self._accounts[issuer] = _Account(unit, seq, explicit=False)
+
+    def _opened(self, seq: int, body: Any) -> None:
+        account = _member(body, "account_id", str, seq, ACCOUNT_OPENED)
+        scheme = _member(body, "scheme", str, seq, ACCOUNT_OPENED)
+        unit = _member(body, "unit", str, seq, ACCOUNT_OPENED)
+        scheme_unit = self._schemes.get(scheme)
+        if scheme_unit is None:
+            raise ConservationError(
+                seq, f"account {account!r} is opened in scheme {scheme!r}, which no earlier event registers"
+            )
+        if unit != scheme_unit:
+            raise ConservationError(
+                seq, f"account {account!r} is opened in {unit}, but its scheme {scheme!r} counts in {scheme_unit}"
+            )
+        known = self._accounts.get(account)
+        if known is not None:
+            # The ledger opens a scheme's issuer once more, explicitly, after the registration.
+            if known.explicit or account != f"{scheme}:issuer":
+                raise ConservationError(seq, f"account {account!r} is opened again (it was opened at seq {known.seq})")
+            self._accounts[account] = _Account(unit, known.seq, explicit=True)
+            return
+        moved = self._unknown.get(account)
+        if moved is not None:
+            raise ConservationError(seq, f"account {account!r} is opened here, after it moved at seq {moved}")
+        self._accounts[account] = _Account(unit, seq, explicit=True)
 
     def _open_hold(self, stream: str, seq: int, topic: str) -> Optional[_Hold]:
         if stream not in self._holds:
@@ -146,7 +235,16 @@ class Replay:
 
     def feed(self, seq: int, topic: str, stream: str, body: Any, withheld: bool) -> None:
         """Apply one event; ``body`` is the parsed body, ignored when ``withheld``."""
-        if topic == TRANSFER:
+        if topic == SCHEME_REGISTERED:
+            if withheld:  # the walk refuses this before (§3); a caller of Replay alone must not pass it
+                raise ExportError("malformed", seq, "a scheme registration's body is withheld; it never may be (§3)")
+            self._scheme(seq, body)
+        elif topic == ACCOUNT_OPENED:
+            if withheld:
+                self._withheld_openings += 1
+            else:
+                self._opened(seq, body)
+        elif topic == TRANSFER:
             if withheld:
                 self._hidden(seq)
                 return
@@ -224,6 +322,9 @@ class Replay:
         for totals in self._units.values():
             if totals.balance_sum != 0:
                 raise ConservationError(None, f"unit {totals.unit!r} balances sum to {totals.balance_sum}, not 0")
-            totals.complete = totals.withheld == 0 and self._unattributed_count == 0
+            totals.complete = totals.withheld == 0 and self._unattributed_count == 0 and not self._unknown
         units = tuple(self._units[u] for u in sorted(self._units))
-        return ConservationReport(units, self._unattributed_count, tuple(self._unattributed))
+        unknown = tuple(list(self._unknown)[:MAX_LISTED])
+        return ConservationReport(
+            units, self._unattributed_count, tuple(self._unattributed), len(self._unknown), unknown
+        )

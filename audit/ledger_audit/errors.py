@@ -29,6 +29,17 @@ class ChainError(VerificationError):
         super().__init__(f"chain breaks at seq {seq}: {reason}")
 
 
+class GenesisBodyError(ChainError):
+    """The genesis leaf's body is withheld or does not say what §4 requires (the ledger id, its key).
+
+    A :class:`ChainError` at seq 0, so the operator's self-check stops there too; an export's
+    verifier reports it as ``malformed`` (the body is what the leaf commits to, and breaks a rule).
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(0, reason)
+
+
 class ProofError(VerificationError):
     """A Merkle inclusion or consistency proof is malformed or does not verify (RFC 9162 §2.1.3-4)."""
 

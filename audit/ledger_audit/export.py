@@ -1,35 +1,39 @@
 """Verify an export directory (docs/chain-spec.md §8) from genesis to its signed checkpoint.
 
 :func:`verify_export` reads ``leaves.jsonl`` and ``bodies.jsonl`` one line at a time
-beside each other and keeps O(log n) state (the chain head and a Merkle frontier), so
-a ledger of millions of events verifies in constant memory (``conservation=True``,
-and recomputing the derived files, add one entry per account and per pending hold). It raises an
+beside each other and keeps small state (the chain head, a Merkle frontier and each
+stream's last version, one short entry per stream; ``conservation=True`` adds one balance
+per account and one entry per pending hold; recomputing the derived files, one entry per
+account). It raises an
 :class:`~ledger_audit.errors.ExportError` naming the first failure's kind (§10) and
 sequence number, or returns an :class:`ExportReport`.
 
-The order of the checks decides which failure is "first":
+The order of the checks decides which failure is "first"; it is the order of
+docs/chain-spec.md §10.1, whose step numbers the comments here use:
 
-1. ``checkpoint.txt`` parses (its signature waits for step 3: a rotation in the chain
-   may have changed the key) and ``manifest.json``, if there, is well-formed;
-2. each leaf in order, from genesis, with its body (§5; classified by
-   :mod:`ledger_audit.classify`): canonical leaf, ``seq``, ``prev``, timestamps, body
-   hash, canonical body, genesis names the ledger and its key, key rotations are
-   signed by the key before them; the walk stops at the checkpoint's size;
-3. fewer leaves than the checkpoint's size: ``truncated``; the trusted key is the
-   genesis key or one the chain rotated to, else ``bad-signature``; the checkpoint is
-   signed by the key valid at its size (``bad-signature``); its root is the root of
-   the leaves (``rewritten``); an auditor's previous checkpoint is consistent (larger:
-   ``truncated``; same size, other root, or other root at its size: ``fork``);
+1. ``checkpoint.txt`` parses (its signature waits: a rotation in the chain may have
+   changed the key), the optional ``manifest.json`` and the previous checkpoint are
+   well-formed, the files open (steps 1-4);
+2. each event in order, from genesis (steps 5-8): the leaf checks of §5 (failures named
+   by :mod:`ledger_audit.classify`, §10.2), then a present body is a canonical object and
+   a withheld one may be withheld, then content: genesis's format and key, key rotations
+   signed by the key before them, the conservation replay; the walk stops at the
+   checkpoint's size;
+3. fewer leaves than the checkpoint's size: ``truncated``; the trusted key is in the
+   key history, else ``bad-signature``; the checkpoint is signed by the key valid at its
+   size (``bad-signature``); its root is the root of the leaves (``rewritten``); an
+   auditor's previous checkpoint is consistent (larger: ``truncated``; same size, other
+   root, or other root at its size: ``fork``) (steps 9-13);
 4. lines after the checkpoint's size: ``inserted`` at that size (nothing signs them);
-   a last line without its newline: ``malformed``;
+   a last line without its newline: ``malformed`` (steps 14-15);
 5. the signed manifest (:mod:`ledger_audit.manifest`; checked last, since it never
-   outranks the chain files): ``manifest.json`` and ``manifest.sig`` are there
-   (``unsigned`` otherwise, unless ``legacy``), the note is signed by the key valid at
-   the checkpoint's size and names this checkpoint and this manifest, the manifest
-   agrees with the chain files (``malformed``), the core derived files equal what the
-   leaves and bodies give (:mod:`ledger_audit.derived_files`, ``derived``), every other
-   listed file has its listed digest (``deleted``, ``edited``) and nothing unlisted is
-   there (``inserted``); then conservation totals.
+   outranks the chain files; step 16 and §8.5): ``manifest.json`` and ``manifest.sig`` are
+   there (``unsigned`` otherwise, unless ``legacy``), the note is signed by the key valid at
+   the checkpoint's size and names this checkpoint and this manifest, the manifest agrees
+   with the chain files (``malformed``), the core derived files equal what the leaves and
+   bodies give (:mod:`ledger_audit.derived_files`, ``derived``), every other listed file has
+   its listed digest (``deleted``, ``edited``) and nothing unlisted is there (``inserted``);
+   then conservation totals (step 17).
 
 Step 2 runs on blocks of :data:`BLOCK` events (:meth:`_Walk._block`): the same checks
 for every event, but as one regex call, list comprehensions of SHA-256 calls and
@@ -45,12 +49,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from itertools import chain as chain_iter
-from operator import itemgetter
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .canonical import parse_canonical
-from .chain import _HEX64, GENESIS_TYPE, MAX_LEAF_BYTES, ChainVerifier, parse_leaf
+from .chain import _HEX64, GENESIS_TYPE, MAX_LEAF_BYTES, ChainVerifier, parse_leaf, real_date
 from .checkpoint import _parse_key, verify_checkpoint
 from .classify import MAX_BODY_BYTES, NULL_BODY, Failure, classify
 from .conservation import VALUE_TYPES, ConservationReport, Replay
@@ -66,6 +69,7 @@ from .errors import (
     RotationError,
     SignatureError,
 )
+from .events import NEVER_WITHHELD, SCHEME_REGISTERED
 from .export_files import (
     BODIES,
     CHECKPOINT,
@@ -92,14 +96,23 @@ from .manifest import (
 )
 from .rfc6962 import EMPTY_ROOT, CompactRange
 from .rotation import ROTATION_TYPE, KeyHistory
-from .shapes import BodyShapes, LeafBlock
+from .shapes import BodyShapes, LeafBlock, streams_are_uuids
 
 PROGRESS_EVERY = 10_000
 BLOCK = 512  # events checked at once on the fast path; 1 turns it off (tests compare both)
 
 Progress = Callable[[int, int], None]
 
-_first, _second = itemgetter(0), itemgetter(1)  # columns of LeafBlock.pattern's rows
+# Bodies the walk reads whatever it is asked: the key path, and the bodies that may never be withheld.
+ALWAYS_READ = (ROTATION_TYPE, SCHEME_REGISTERED)
+
+
+def _real_days(stamps: list[str]) -> bool:
+    """Whether every ``ts`` of a block (sorted, each matching the grammar) falls on a day of the calendar."""
+    first, last = stamps[0][:10], stamps[-1][:10]
+    if first == last:  # a block is mostly one day: one look-up
+        return real_date(first)
+    return all(map(real_date, {stamp[:10] for stamp in stamps}))
 
 
 @dataclass(frozen=True)
@@ -317,7 +330,7 @@ class _Walk:
             self.manifest_problem = ExportError(
                 "malformed", position, "manifest.json lists this body as withheld but it is present"
             )
-        if position == 0 or leaf.type == ROTATION_TYPE or (self.replay is not None and leaf.type in VALUE_TYPES):
+        if position == 0 or leaf.type in ALWAYS_READ or (self.replay is not None and leaf.type in VALUE_TYPES):
             self._content(position, leaf, body)
         elif body is not None:
             self.shapes.learn(self._canonical_body(position, body))
@@ -352,25 +365,30 @@ class _Walk:
         hashes = [sha256(b"\x00" + line).digest() for line in lines]
         hexes = list(map(bytes.hex, hashes))
         body_hashes = [sha256(raw).hexdigest() for raw in raws]
-        heads = list(map(_first, rows))
+        heads, streams, stamps, kinds, versions = map(list, zip(*rows))  # the columns, in one C call
         withheld = [j for j, raw in enumerate(raws) if raw == NULL_BODY] if NULL_BODY in raws else []
         for j in withheld:  # a withheld body's hash is the leaf's own, which need only be hex
             body_hashes[j] = heads[j][:64]
             if not _HEX64.match(body_hashes[j]):
                 return False
-        stamps = list(map(_second, rows))
+        types = set(kinds)
         if (
             not leaf_block.heads_are(heads, body_hashes, chain.head, hexes, position)
             or stamps[0] < chain._last_ts
             or stamps != sorted(stamps)
-            or leaf_block.has_type(text, GENESIS_TYPE)
+            or not _real_days(stamps)
+            or not streams_are_uuids(streams)
+            or not leaf_block.types_are_topics(types)
+            or GENESIS_TYPE in types
         ):
+            return False
+        if not self._versions_follow(streams, versions):
             return False
         # Every leaf and link is good: from here on the block is accepted or an error raised.
         self._note_withheld(position, count, withheld)
-        special = (ROTATION_TYPE, *sorted(VALUE_TYPES)) if self.replay is not None else (ROTATION_TYPE,)
-        # Content events are rare: one substring search per type skips the scan for most blocks.
-        kinds = tuple(kind for kind in special if leaf_block.has_type(text, kind))
+        special = (*ALWAYS_READ, *sorted(VALUE_TYPES - set(ALWAYS_READ))) if self.replay is not None else ALWAYS_READ
+        # Content events are rare: the block's set of types skips the scan for most blocks.
+        kinds = tuple(kind for kind in special if kind in types)
         contents = leaf_block.lines_of_type(lines, kinds) if kinds else []
         is_content = set(contents)
         unsure = self.shapes.unsure(b"\n".join([*raws, b""]).decode("utf-8", "surrogateescape"))
@@ -386,6 +404,33 @@ class _Walk:
         self.pending = hashes[-1]
         self.head2 = hexes[-2] if count > 1 else chain.head
         chain.head, chain._last_ts, chain.size = hexes[-1], stamps[-1], position + count
+        return True
+
+    def _versions_follow(self, streams: list[str], versions: list[str]) -> bool:
+        """Whether each stream's versions go on 1, 2, 3 ... in the block (§2); if so, the chain learns them.
+
+        Nothing changes when they do not. A block of new streams (transfers, mostly) takes set
+        operations: one look-up pass, one insert pass, and a length to catch a stream twice.
+        """
+        chain, count = self.chain, len(streams)
+        if versions.count("1") == count:
+            known = chain.streams
+            if not known.isdisjoint(streams):
+                return False
+            before = len(known)
+            known.update(streams)
+            if len(known) - before != count:  # a stream twice in the block: none of them was known
+                known.difference_update(streams)
+                return False
+            return True
+        after: dict[str, int] = {}
+        for stream, version in zip(streams, versions):
+            last = after.get(stream) or chain.last_version(stream)
+            if int(version) != last + 1:
+                return False
+            after[stream] = last + 1
+        chain.streams.update(after)  # every stream seen is in streams; those past version 1 in versions too
+        chain.versions.update((stream, version) for stream, version in after.items() if version > 1)
         return True
 
     def _note_withheld(self, position: int, count: int, withheld: list[int]) -> None:
@@ -410,17 +455,23 @@ class _Walk:
             )
 
     @staticmethod
-    def _canonical_body(seq: int, body: bytes) -> Any:
-        """The parsed body, which must be canonical JSON (§1): the fast check, else the full one."""
+    def _canonical_body(seq: int, body: bytes) -> dict:
+        """The parsed body: the canonical JSON (§1; the fast check, else the full one) of an object (§3)."""
         value = plainly_canonical(body)
-        if value is not UNSURE:
-            return value
-        try:
-            return parse_canonical(body)
-        except CanonicalFormError as exc:
-            raise ExportError("edited", seq, f"the body hashes right but is not canonical JSON ({exc.rule})") from None
+        if value is UNSURE:
+            try:
+                value = parse_canonical(body)
+            except CanonicalFormError as exc:
+                raise ExportError(
+                    "edited", seq, f"the body hashes right but is not canonical JSON ({exc.rule})"
+                ) from None
+        if type(value) is not dict:
+            raise ExportError("malformed", seq, f"the body is a JSON {_json_kind(value)}, not an object (§3)")
+        return value
 
     def _content(self, seq: int, leaf: Any, body: Optional[bytes]) -> None:
+        if body is None and leaf.type in NEVER_WITHHELD:
+            raise ExportError("malformed", seq, f"the body of a {leaf.type} event is withheld; it never may be (§3)")
         value = None if body is None else self._canonical_body(seq, body)
         if seq == 0:
             self._genesis(value)
@@ -442,8 +493,6 @@ class _Walk:
         self.keys = KeyHistory(key)
 
     def _rotation(self, seq: int, value: Any) -> None:
-        if value is None:
-            raise ExportError("malformed", seq, "a key rotation's body is withheld; it never may be (§8)")
         try:
             self.keys.apply(value, self.chain.ledger, seq)
         except SignatureError as exc:
@@ -459,7 +508,9 @@ class _Walk:
             raise ExportError(
                 "truncated" if checkpoint.size else "malformed",
                 0 if checkpoint.size else None,
-                "leaves.jsonl is empty: an export starts with the genesis leaf",
+                "leaves.jsonl is empty: an export starts with the genesis leaf"
+                if checkpoint.size
+                else "the checkpoint signs 0 events: an export starts with the genesis leaf",
             )
         if size < checkpoint.size:
             raise ExportError(
@@ -473,7 +524,8 @@ class _Walk:
                 None,
                 f"the key you trust, {self.trusted}, is not this ledger's: its genesis names {keys.genesis_key}"
                 + (f" and it rotated to {', '.join(r.new_key for r in keys.rotations)}" if keys.rotations else "")
-                + ". This is another ledger, or a history rebuilt under another key",
+                + f" up to size {checkpoint.size}. This is another ledger, a history rebuilt under another key,"
+                " or a key the ledger rotated to after this export's last event (trust an older key for it)",
             )
         checkpoint_key = keys.key_at(checkpoint.size)
         self._verify_note(self.note, checkpoint_key, ledger, "checkpoint.txt")
@@ -527,11 +579,17 @@ class _Walk:
         if self.previous is None:
             return None
         note, old = self.previous
-        self._verify_note(note, self.keys.key_at(old.size), self.chain.ledger, "the previous checkpoint")
+        if old.origin != self.chain.ledger:
+            raise ExportError(
+                "malformed", None, f"the previous checkpoint is of {old.origin!r}, not of {self.chain.ledger!r}"
+            )
         if old.size > size:
+            # Its key may come from a rotation after this export's last event, which the export
+            # cannot show (§7): the auditor's own checkpoint is larger, whoever signed it.
             raise ExportError(
                 "truncated", size, f"the export signs {size} events but you hold a checkpoint of {old.size}"
             )
+        self._verify_note(note, self.keys.key_at(old.size), self.chain.ledger, "the previous checkpoint")
         if old.size == 0:
             if old.root != EMPTY_ROOT:
                 raise ExportError("fork", None, "the previous checkpoint of size 0 does not sign the empty root")
@@ -601,6 +659,16 @@ class _Walk:
         self.derived = tuple(check_derived(self.dir, derived_listed(manifest.files), size, digests))
         self.bound = tuple(name for name in check_listed(self.dir, manifest) if name not in self.derived)
         check_unlisted(self.dir, manifest)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else "number"
 
 
 def verify_export(

@@ -23,9 +23,11 @@ import json
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from .canonical import parse_canonical
 from .chain import Leaf, body_hash, leaf_hash, parse_leaf
 from .checkpoint import Checkpoint, _b64decode, verify_checkpoint, verify_note
 from .errors import (
+    CanonicalFormError,
     ChainError,
     CheckpointError,
     ConsistencyFileError,
@@ -37,6 +39,7 @@ from .errors import (
     RootMismatch,
     SignatureError,
 )
+from .events import NEVER_WITHHELD
 from .rfc6962 import verify_consistency, verify_inclusion
 
 RECEIPT_FORMAT = "commons-ledger-receipt/1"
@@ -180,7 +183,22 @@ def verify_receipt(receipt: str | bytes | dict, verifier_key: str) -> Receipt:
         ) from None
     except ProofError as exc:
         raise ReceiptError("malformed", seq, f"inclusion proof: {exc.reason}") from None
+    _check_body(seq, leaf, body)
     return Receipt(seq, leaf, leaf_bytes, body, checkpoint)
+
+
+def _check_body(seq: int, leaf: Leaf, body: Optional[bytes]) -> None:
+    """§3 for the body of a leaf the signed root covers: a canonical object, or withheld where it may be."""
+    if body is None:
+        if leaf.type in NEVER_WITHHELD:
+            raise ReceiptError("malformed", seq, f"the body of a {leaf.type} event is withheld; it never may be (§3)")
+        return
+    try:
+        value = parse_canonical(body)
+    except CanonicalFormError as exc:
+        raise ReceiptError("edited", seq, f"the body hashes right but is not canonical JSON ({exc.rule})") from None
+    if not isinstance(value, dict):
+        raise ReceiptError("malformed", seq, "the body is not a JSON object (§3)")
 
 
 def verify_consistency_file(

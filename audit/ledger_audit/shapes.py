@@ -32,41 +32,62 @@ Why a match is canonical:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import chain, repeat
 from typing import Any, Callable, Optional
 
 from .canonical import canonical_bytes
+from .chain import _TYPE
 from .errors import CanonicalFormError
 
 STRING = r'"[^"\\\x00-\x1f\ud800-\udfff]*+"'
 INTEGER = r"(?:0|-?[1-9][0-9]{0,14})"
 SCALAR = rf"(?:{STRING}|{INTEGER}|null|true|false)"
-# A leaf's stream and type, tried first as printable ASCII: a class within one byte is a
-# bitmap lookup, ~3x faster per character than this negated class with its surrogate range
-# (the set is the same: the first branch must end where the string does). Not the positive
-# class over all of Unicode, which matches as fast but compiles ten times slower (re builds
-# its table in Python), a cost each CLI run would pay per shape.
-_STRING_CONTENT = r'(?:[ !#-\[\]-~]++(?=")|[^"\\\x00-\x1f\ud800-\udfff]++)'
-_TS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
+# A leaf's stream, ts and type, as the block pattern matches them: each the alphabet of its
+# grammar (§2, chain.py), which needs no escapes, so a matching line has them in their one
+# canonical spelling. The rest of each grammar is checked per block, where it is cheapest
+# (regex groups of counted repeats and alternatives cost ~0.3 µs a leaf more): the dashes of
+# all streams with five string operations (streams_are_uuids), each distinct type once
+# (LeafBlock.types_are_topics), each distinct date once (chain.real_date, which also
+# refuses month 13 and day 00). The time of day keeps its ranges here: it varies per leaf.
+_STREAM_CHARS = r"[0-9a-f-]{36}"
+_TS_CHARS = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\.[0-9]{6}Z"
+_TYPE_CHARS = r"[a-z0-9_.]++"
+MAX_TYPES = 1024  # distinct types a LeafBlock remembers as checked
 MAX_SHAPES = 64  # per form: bodies of shapes beyond these bounds take the full check
 MAX_SHAPE_CHARS = 8192
 MAX_TOTAL_CHARS = 65536  # per form: bounds compile time (~1 s) for an export of many hostile shapes
 
 
-def _leaf_tail(type_group: bool) -> str:
-    """The leaf grammar from ``,"stream"`` to the end of the line, with ``ts`` as a group."""
-    kind = f"({_STRING_CONTENT})" if type_group else _STRING_CONTENT
+def _leaf_tail() -> str:
+    """The leaf from ``,"stream"`` to the end of the line; ``stream``, ``ts``, ``type`` and ``version`` are groups."""
     return (
-        rf',"stream":"{_STRING_CONTENT}","ts":"({_TS})","type":"{kind}"'
-        r',"v":1,"version":[1-9][0-9]{0,14}\}$'
+        rf',"stream":"({_STREAM_CHARS})","ts":"({_TS_CHARS})","type":"({_TYPE_CHARS})"'
+        r',"v":1,"version":([1-9][0-9]{0,14})\}$'
     )
+
+
+def streams_are_uuids(streams: list[str]) -> bool:
+    """Whether streams of 36 characters from ``[0-9a-f-]`` are all of the 8-4-4-4-12 form (§2)."""
+    count, joined = len(streams), "".join(streams)
+    dashes = "-" * count
+    return joined.count("-") == 4 * count and all(joined[i::36] == dashes for i in (8, 13, 18, 23))
+
+
+def types_are_topics(types: Iterable[str], known: Optional[set[str]] = None) -> bool:
+    """Whether every type follows the grammar of §2; ``known`` holds types already seen to, and learns more."""
+    new = set(types) if known is None else set(types) - known
+    if not all(map(_TYPE.match, new)):
+        return False
+    if known is not None and len(known) + len(new) <= MAX_TYPES:
+        known |= new
+    return True
 
 
 def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
     """A pattern whose ``findall`` over ``"\\n"``-joined leaf lines yields one row per canonical leaf.
 
-    Rows are ``(body_hash, prev, seq, ts, type)``. Every group and class excludes
+    Rows are ``(body_hash, prev, seq, stream, ts, type, version)``. Every group and class excludes
     ``\\n`` and the pattern is anchored at both ends of a line, so each match is one
     whole line: as many rows as lines means every line matched. ``body_hash`` and
     ``prev`` are any 64 characters here: the caller compares them with hashes it
@@ -74,13 +95,17 @@ def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
     which also refuses leading zeros. The ledger id is the literal canonical encoding of
     the genesis leaf's (so a leaf naming another ledger does not match), ``v`` is the
     literal 1, and ``version`` has at most 15 digits (so it is at most 2**53 - 1).
+    ``stream``, ``ts`` and ``type`` are in the alphabets of their grammars (§2), the time of
+    day in range; the caller checks the rest of each grammar (:func:`streams_are_uuids`,
+    :func:`types_are_topics`, :func:`~ledger_audit.chain.real_date` on the date) as it
+    checks each stream's versions in order.
 
     :class:`LeafBlock` checks the same grammar with fewer groups; this form names each
     field, for tests and for readers.
     """
     literal = re.escape(canonical_bytes(ledger).decode("utf-8")[1:-1])
     return re.compile(
-        r'^\{"body_hash":"(.{64})","ledger":"' + literal + r'","prev":"(.{64})","seq":([0-9]+)' + _leaf_tail(True),
+        r'^\{"body_hash":"(.{64})","ledger":"' + literal + r'","prev":"(.{64})","seq":([0-9]+)' + _leaf_tail(),
         re.MULTILINE,
     )
 
@@ -88,7 +113,7 @@ def leaf_block_pattern(ledger: str) -> re.Pattern[str]:
 class LeafBlock:
     """The leaf checks of a block of one ledger: one regex call, then comparisons of whole columns.
 
-    ``pattern.findall`` over the ``"\\n"``-joined lines yields ``(head, ts)`` for each
+    ``pattern.findall`` over the ``"\\n"``-joined lines yields ``(head, stream, ts, type, version)`` for each
     line of :func:`leaf_block_pattern`'s grammar, except that ``head`` (the text from
     the body hash through the digits of ``seq``) is only "the right length, then
     digits". :meth:`heads_are` then compares the heads with the exact text the walk
@@ -96,10 +121,10 @@ class LeafBlock:
     spends ~2 ns on each character it checks, the comparison a fraction of that, and
     the per-field groups it replaces cost an object per field per line.
 
-    The type is not a group either. In a line of this grammar whose head is as
-    expected, ``","type":"X","v":1,"version":`` can occur only where the type member
-    is, and only if the type is ``X`` (stream and type hold no ``"``; the ledger id's
-    quotes are escaped), so :meth:`has_type` and :meth:`lines_of_type` search the text.
+    In a line of this grammar whose head is as expected, ``","type":"X","v":1,"version":``
+    can occur only where the type member is, and only if the type is ``X`` (stream and type
+    hold no ``"``; the ledger id's quotes are escaped), so :meth:`has_type` and
+    :meth:`lines_of_type` search the text.
     """
 
     def __init__(self, ledger: str) -> None:
@@ -107,7 +132,12 @@ class LeafBlock:
         self._middle = '","ledger":"' + literal + '","prev":"'
         self._seq_key = '","seq":'
         length = 64 + len(self._middle) + 64 + len(self._seq_key)
-        self.pattern = re.compile(rf'^\{{"body_hash":"(.{{{length}}}[0-9]++)' + _leaf_tail(False), re.MULTILINE)
+        self.pattern = re.compile(rf'^\{{"body_hash":"(.{{{length}}}[0-9]++)' + _leaf_tail(), re.MULTILINE)
+        self.types: set[str] = set()  # types seen to follow the grammar
+
+    def types_are_topics(self, types: Iterable[str]) -> bool:
+        """:func:`types_are_topics`, remembering the types it checked."""
+        return types_are_topics(types, self.types)
 
     def heads_are(self, heads: list[str], body_hashes: list[str], prev: str, hashes: list[str], first: int) -> bool:
         """Whether line ``j``'s head is that of leaf ``first + j`` with ``body_hashes[j]``.

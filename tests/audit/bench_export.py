@@ -25,6 +25,8 @@ def build(events: int) -> ExportKit:
     kit = ExportKit()
     kit.scheme("time", "minutes")
     kit.scheme("carbon", "points")
+    for name, scheme in (("alice", "time"), ("bob", "time"), ("alice.pts", "carbon"), ("bob.pts", "carbon")):
+        kit.account(name, scheme, "")  # opened before they move (chain-spec §10)
     i = 0
     while kit.size < events:
         i += 1

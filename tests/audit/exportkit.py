@@ -67,6 +67,7 @@ class ExportKit:
         self.hashes: list[bytes] = []
         self.withheld: set[int] = set()
         self._versions: dict[str, int] = {}
+        self.units: dict[str, str] = {}  # scheme -> unit, for the accounts opened in it
         self.append(
             "ledger.genesis.v1",
             stream_id("genesis", ledger_id),
@@ -79,10 +80,20 @@ class ExportKit:
     def size(self) -> int:
         return len(self.leaves)
 
-    def append(self, etype: str, stream: str, content: Any, *, withheld: bool = False, ts: Optional[str] = None) -> int:
+    def append(
+        self,
+        etype: str,
+        stream: str,
+        content: Any,
+        *,
+        withheld: bool = False,
+        ts: Optional[str] = None,
+        version: Optional[int] = None,
+    ) -> int:
+        """Append an event; ``version`` defaults to the stream's next (§2), as a writer numbers them."""
         seq = len(self.leaves)
         body = content if isinstance(content, bytes) else canonical_bytes(content)
-        version = self._versions.get(stream, 0) + 1
+        version = self._versions.get(stream, 0) + 1 if version is None else version
         self._versions[stream] = version
         ts = ts or (T0 + timedelta(microseconds=seq)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         prev = self.hashes[-1].hex() if self.hashes else "0" * 64
@@ -104,11 +115,31 @@ class ExportKit:
         return seq
 
     def scheme(self, name: str, unit: str) -> int:
-        content = {"name": name, "unit": unit, "floor": -600, "ceiling": 3000, "issuer": f"{name}:issuer"}
+        """§3.1: a registration, which opens the issuer ``<name>:issuer`` in ``unit`` (§10)."""
+        content = {
+            "name": name,
+            "kind": "basic",
+            "unit": unit,
+            "step": 1,
+            "floor": -600,
+            "ceiling": 3000,
+            "issuer": f"{name}:issuer",
+        }
+        self.units[name] = unit
         return self.append("ledger.scheme.registered.v1", stream_id("scheme", name), content)
 
-    def account(self, name: str, scheme: str, owner: str, *, withheld: bool = False) -> int:
-        content = {"name": name, "scheme": scheme, "owner": owner}
+    def account(
+        self, name: str, scheme: str, owner: str, *, withheld: bool = False, unit: Optional[str] = None
+    ) -> int:
+        """§3.1: an opening in ``scheme``, in its unit unless ``unit`` says otherwise."""
+        content = {
+            "account_id": name,
+            "scheme": scheme,
+            "unit": unit or self.units.get(scheme, "?"),
+            "owner": owner,
+            "floor": None,
+            "ceiling": None,
+        }
         return self.append("ledger.account.opened.v1", stream_id("account", name), content, withheld=withheld)
 
     def transfer(self, transfer_id: str, debit: str, credit: str, amount: Any, unit: str, **kw: Any) -> int:

@@ -18,47 +18,72 @@ from pathlib import Path
 import ledger_audit.export as export
 import ledger_audit.export_files as export_files
 import pytest
-from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, names
+from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, stamps, types
 from exportkit import ExportKit, stream_id
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_audit import ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
-from ledger_audit.chain import GENESIS_TYPE, _parse_leaf_fully
+from ledger_audit.chain import _STREAM, _TYPE, GENESIS_TYPE, _parse_leaf_fully, real_time
 from ledger_audit.errors import ChainError
 from ledger_audit.rotation import ROTATION_TYPE
-from ledger_audit.shapes import ASCII, EXACT, GENERAL, BodyShapes, LeafBlock, _shape
+from ledger_audit.shapes import (
+    ASCII,
+    EXACT,
+    GENERAL,
+    BodyShapes,
+    LeafBlock,
+    _shape,
+    streams_are_uuids,
+    types_are_topics,
+)
 
 TS = "2026-11-23T10:00:00.000000Z"
+T = "ledger.test.v1"
+S = "0b4a3a2c-5f4e-5c1e-9d7b-1a2b3c4d5e6f"
 
 
-def _accepts(ledger: str, line: bytes, body_hash: str, prev: str, seq: int) -> str | None:
-    """The ``ts`` the walk's block path reads from one line at position ``seq``, or None if it refuses it."""
+def _accepts(ledger: str, line: bytes, body_hash: str, prev: str, seq: int) -> tuple[str, str, str, str] | None:
+    """``(stream, ts, type, version)`` if the walk's block checks accept one line at position ``seq``:
+    the pattern, the head, and the per-block checks of streams, types and dates; else None.
+    (The walk also checks the stream's version in order, with the chain's state.)"""
     block = LeafBlock(ledger)
     rows = block.pattern.findall(line.decode("utf-8", "surrogateescape"))
     if len(rows) != 1 or b"\n" in line:
         return None
-    head, ts = rows[0]
-    return ts if block.heads_are([head], [body_hash], prev, ["unused"], seq) else None
+    head, stream, ts, kind, version = rows[0]
+    if not block.heads_are([head], [body_hash], prev, ["unused"], seq):
+        return None
+    if not (streams_are_uuids([stream]) and block.types_are_topics([kind]) and real_time(ts)):
+        return None
+    return stream, ts, kind, version
 
 
 @settings(max_examples=300)
-@given(**leaf_fields, etype=st.one_of(names, st.sampled_from([GENESIS_TYPE, ROTATION_TYPE])), data=st.data())
-def test_leaf_block_accepts_only_what_the_full_check_accepts(
-    ledger, stream, etype, seq, version, prev, body_hash, data
+@given(
+    **leaf_fields, ts=stamps, etype=st.one_of(types, st.sampled_from([GENESIS_TYPE, ROTATION_TYPE])), data=st.data()
+)
+def test_leaf_block_accepts_exactly_what_the_full_check_accepts(
+    ledger, stream, ts, etype, seq, version, prev, body_hash, data
 ):
     leaf = make_leaf(
-        ledger=ledger, seq=seq, prev=prev, ts=TS, type=etype, stream=stream, version=version, body_hash=body_hash
+        ledger=ledger, seq=seq, prev=prev, ts=ts, type=etype, stream=stream, version=version, body_hash=body_hash
     )
     line = mutate(leaf, data.draw)
-    ts = _accepts(ledger, line, body_hash, prev, seq)
-    if ts is None:
-        # The block falls back to the full checks; refusing more is only slower. It must not
-        # refuse the plain leaves every export is made of, though, or it would never help.
-        plain = line == leaf and b"\\" not in leaf and version < 10**15
-        assert not plain, leaf
+    accepted = _accepts(ledger, line, body_hash, prev, seq)
+    if accepted is None:
+        # The block falls back to the full checks; refusing more would only be slower, but the
+        # block refuses no leaf the full check accepts as leaf ``seq`` of this ledger with these
+        # hashes, except a version of 16 digits.
+        try:
+            parsed = _parse_leaf_fully(line, seq)
+        except ChainError:
+            return
+        wanted = (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash) == (ledger, seq, prev, body_hash)
+        assert not wanted or parsed.version >= 10**15 or b"\\" in line, line
         return
     parsed = _parse_leaf_fully(line, seq)  # must not raise
-    assert (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash, parsed.ts) == (ledger, seq, prev, body_hash, ts)
+    assert (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash) == (ledger, seq, prev, body_hash)
+    assert (parsed.stream, parsed.ts, parsed.type, str(parsed.version)) == accepted
     text = line.decode("utf-8", "surrogateescape")
     block = LeafBlock(ledger)
     for kind in {parsed.type, GENESIS_TYPE, ROTATION_TYPE, etype, stream}:
@@ -68,12 +93,33 @@ def test_leaf_block_accepts_only_what_the_full_check_accepts(
     )
 
 
+@given(st.lists(st.one_of(st.uuids().map(str), st.text("0123456789abcdef-", min_size=36, max_size=36)), max_size=8))
+def test_the_per_block_stream_check_is_the_grammar(streams):
+    assert streams_are_uuids(streams) == all(_STREAM.match(stream) for stream in streams)
+
+
+@given(st.lists(st.one_of(types, st.text("abcv0123_.", min_size=1, max_size=12)), max_size=8))
+def test_the_per_block_type_check_is_the_grammar(kinds):
+    known: set[str] = set()
+    assert types_are_topics(kinds, known) == all(_TYPE.match(kind) for kind in kinds)
+    assert types_are_topics(kinds, known) == all(_TYPE.match(kind) for kind in kinds)  # and with what it learned
+    assert all(_TYPE.match(kind) for kind in known)
+
+
+def _full_accepts(line: bytes, seq: int) -> bool:
+    try:
+        _parse_leaf_fully(line, seq)
+    except ChainError:
+        return False
+    return True
+
+
 def test_leaf_block_refuses_a_head_that_differs_anywhere():
     ledger = "l"
     leaves, hashes, prev = [], [], "0" * 64
     for seq in range(8, 12):  # 9 -> 10 changes the width of seq inside the block
         leaf = make_leaf(
-            ledger=ledger, seq=seq, prev=prev, ts=TS, type="t", stream="s", version=1, body_hash=f"{seq:064x}"
+            ledger=ledger, seq=seq, prev=prev, ts=TS, type=T, stream=S, version=1, body_hash=f"{seq:064x}"
         )
         leaves.append(leaf.decode())
         prev = f"{seq + 100:064x}"  # stands for the leaf hash; the block compares text only
@@ -81,7 +127,7 @@ def test_leaf_block_refuses_a_head_that_differs_anywhere():
     block = LeafBlock(ledger)
     body_hashes = [f"{seq:064x}" for seq in range(8, 12)]
     rows = block.pattern.findall("\n".join(leaves))
-    heads = [head for head, _ in rows]
+    heads = [row[0] for row in rows]
     assert len(rows) == 4 and block.heads_are(heads, body_hashes, "0" * 64, hashes, 8)
     assert not block.heads_are(heads, body_hashes, "0" * 64, hashes, 9)  # seq off by one
     assert not block.heads_are(heads, body_hashes, "1" * 64, hashes, 8)  # another prev
@@ -240,27 +286,44 @@ def test_any_changed_byte_or_moved_line_is_detected_as_by_the_one_event_walk(
 
 
 def test_leaves_the_leaf_block_refuses():
-    leaf = make_leaf(ledger="l", seq=1, prev="b" * 64, ts=TS, type="t", stream="s", version=1, body_hash="a" * 64)
-    assert _accepts("l", leaf, "a" * 64, "b" * 64, 1) == TS
+    leaf = make_leaf(ledger="l", seq=1, prev="b" * 64, ts=TS, type=T, stream=S, version=1, body_hash="a" * 64)
+    assert _accepts("l", leaf, "a" * 64, "b" * 64, 1) == (S, TS, T, "1")
     for bad in (
         leaf.replace(b'"seq":1', b'"seq":01'),
-        leaf.replace(b'"type":"t"', b'"type":"\\u0074"'),
-        leaf.replace(b'"type":"t"', b'"type":""'),
-        leaf.replace(b'"stream":"s"', b'"stream":"\xed\xa0\x80"'),
+        leaf.replace(T.encode(), b"\\u006cedger.test.v1"),
+        leaf.replace(T.encode(), b""),
+        leaf.replace(T.encode(), b"ledger.test"),  # no version
+        leaf.replace(T.encode(), b"ledger.v1"),  # one name only
+        leaf.replace(T.encode(), b"Ledger.test.v1"),
+        leaf.replace(T.encode(), b"ledger.test.v01"),
+        leaf.replace(S.encode(), b"\xed\xa0\x80"),
+        leaf.replace(S.encode(), S.upper().encode()),
+        leaf.replace(S.encode(), S.replace("-", "").encode()),
+        leaf.replace(S.encode(), S[:-1].encode()),
         leaf.replace(b'"version":1', b'"version":9007199254740992'),
         leaf.replace(b"00.000000Z", "00.00000\u0661Z".encode()),
+        leaf.replace(b"2026-11-23T10", b"2026-13-23T10"),
+        leaf.replace(b"2026-11-23T10", b"2026-11-23T24"),
+        leaf.replace(b"10:00:00.", b"10:00:60."),
         leaf + b" ",
     ):
         assert _accepts("l", bad, "a" * 64, "b" * 64, 1) is None, bad
         with pytest.raises(ChainError):
             _parse_leaf_fully(bad, 1)
+    # The grammar has the day of the month up to 31 for every month: the walk checks the calendar.
+    short_month = leaf.replace(b"2026-11-23", b"2026-11-31")
+    assert _accepts("l", short_month, "a" * 64, "b" * 64, 1) is None
+    assert LeafBlock("l").pattern.findall(short_month.decode())  # the pattern matches; the date check refuses
+    assert not real_time("2026-11-31T10:00:00.000000Z")
+    with pytest.raises(ChainError, match="not a time of the calendar"):
+        _parse_leaf_fully(short_month, 1)
     # A type that only starts like another is not that type.
-    longer = leaf.replace(b'"type":"t"', b'"type":"tt"')
-    assert _accepts("l", longer, "a" * 64, "b" * 64, 1) == TS
+    longer = leaf.replace(T.encode(), b"ledger.test.v11")
+    assert _accepts("l", longer, "a" * 64, "b" * 64, 1) == (S, TS, "ledger.test.v11", "1")
     block = LeafBlock("l")
-    assert not block.has_type(longer.decode(), "t") and block.has_type(longer.decode(), "tt")
-    assert block.lines_of_type([leaf, longer], ("t",)) == [0]
-    assert block.lines_of_type([leaf, longer], ("tt", GENESIS_TYPE)) == [1]
+    assert not block.has_type(longer.decode(), T) and block.has_type(longer.decode(), "ledger.test.v11")
+    assert block.lines_of_type([leaf, longer], (T,)) == [0]
+    assert block.lines_of_type([leaf, longer], ("ledger.test.v11", GENESIS_TYPE)) == [1]
     # Valid leaves, but not leaf 1 of ledger "l" with these hashes: the walk's other checks refuse them.
     assert _accepts("l", leaf.replace(b'"ledger":"l"', b'"ledger":"m"'), "a" * 64, "b" * 64, 1) is None
     assert _accepts("l", leaf, "a" * 64, "b" * 64, 2) is None

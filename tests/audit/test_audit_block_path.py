@@ -15,14 +15,14 @@ from pathlib import Path
 
 import ledger_audit.export as export
 import pytest
-from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, names
+from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, stamps, types
 from exportkit import ExportKit, community
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_audit import ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
-from ledger_audit.chain import _parse_leaf_fully
+from ledger_audit.chain import _parse_leaf_fully, real_time
 from ledger_audit.errors import ChainError
-from ledger_audit.shapes import BodyShapes, leaf_block_pattern
+from ledger_audit.shapes import BodyShapes, leaf_block_pattern, streams_are_uuids, types_are_topics
 
 
 def _bigger() -> ExportKit:
@@ -71,13 +71,28 @@ def _alter(lines: list[bytes], action: str, index: int, other: int, byte: int) -
         lines[index] = lines[index].replace(b",", b", ", 1)
     elif action == "escape":
         lines[index] = lines[index].replace(b"a", b"\\u0061", 1)
+    # The rules of chain-spec §2 and §3, broken in one line (a leaf's, or a body's for "array"):
+    elif action == "stream-upper":
+        lines[index] = re.sub(rb'"stream":"([0-9a-f-]{36})"', lambda m: m.group(0).upper().replace(b"STREAM", b"stream"),
+                              lines[index], count=1)
+    elif action == "day-31":
+        lines[index] = re.sub(rb'("ts":"[0-9]{4}-[0-9]{2}-)[0-9]{2}', rb"\g<1>31", lines[index], count=1)
+    elif action == "version":
+        lines[index] = re.sub(rb'"version":[0-9]+', b'"version":%d' % (1 + byte % 3), lines[index], count=1)
+    elif action == "type":
+        lines[index] = lines[index].replace(b'.v1"', b'"', 1)
+    elif action == "array":
+        lines[index] = b"[" + lines[index] + b"]"
     return lines
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     name=st.sampled_from(["leaves.jsonl", "bodies.jsonl"]),
-    action=st.sampled_from(["flip", "set", "delete", "duplicate", "swap", "space", "escape"]),
+    action=st.sampled_from(
+        ["flip", "set", "delete", "duplicate", "swap", "space", "escape", "stream-upper", "day-31", "version", "type",
+         "array"]
+    ),
     index=st.integers(0, 10_000),
     other=st.integers(0, 10_000),
     byte=st.integers(0, 255),
@@ -121,15 +136,15 @@ def test_progress_is_the_same_with_blocks(tmp_path, monkeypatch):
 
 
 
-@given(**leaf_fields, etype=names, data=st.data())
+@given(**leaf_fields, etype=types, ts=stamps, data=st.data())
 def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
-    ledger, stream, etype, seq, version, prev, body_hash, data
+    ledger, stream, etype, ts, seq, version, prev, body_hash, data
 ):
     leaf = make_leaf(
         ledger=ledger,
         seq=seq,
         prev=prev,
-        ts="2026-11-23T10:00:00.000000Z",
+        ts=ts,
         type=etype,
         stream=stream,
         version=version,
@@ -139,9 +154,13 @@ def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
     rows = leaf_block_pattern(ledger).findall(line.decode("utf-8", "surrogateescape"))
     if not rows or b"\n" in line:
         return
-    (found_hash, found_prev, found_seq, ts, found_type) = rows[0]
-    # The walk accepts a row only with these equal to what it computed or expects:
+    (found_hash, found_prev, found_seq, found_stream, found_ts, found_type, found_version) = rows[0]
+    # The walk accepts a row only with these equal to what it computed or expects, on a real day:
     if found_hash != body_hash or found_prev != prev or found_seq != str(seq):
+        return
+    if not (real_time(found_ts) and streams_are_uuids([found_stream]) and types_are_topics([found_type])):
+        with pytest.raises(ChainError):  # the per-block checks refuse what the full check refuses
+            _parse_leaf_fully(line, seq)
         return
     parsed = _parse_leaf_fully(line, seq)  # must not raise
     assert (parsed.ledger, parsed.seq, parsed.prev, parsed.body_hash, parsed.ts, parsed.type) == (
@@ -149,15 +168,16 @@ def test_leaf_block_pattern_accepts_only_leaves_the_full_check_accepts(
         seq,
         prev,
         body_hash,
-        ts,
+        found_ts,
         found_type,
     )
+    assert (parsed.stream, str(parsed.version)) == (found_stream, found_version)
 
 
 def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
     leaf = make_leaf(
-        ledger="l", seq=1, prev="b" * 64, ts="2026-11-23T10:00:00.000000Z", type="t", stream="s", version=1,
-        body_hash="a" * 64,
+        ledger="l", seq=1, prev="b" * 64, ts="2026-11-23T10:00:00.000000Z", type="x.t.v1",
+        stream="0b4a3a2c-5f4e-5c1e-9d7b-1a2b3c4d5e6f", version=1, body_hash="a" * 64,
     )
     pattern = leaf_block_pattern("l")
     assert len(pattern.findall(leaf.decode())) == 1
@@ -165,14 +185,26 @@ def test_leaf_block_pattern_refuses_what_the_full_check_refuses():
     assert pattern.findall(leaf.replace(b'"seq":1', b'"seq":01').decode())[0][2] != "1"
     for bad in (
         leaf.replace(b'"version":1', b'"version":9007199254740992'),
-        leaf.replace(b'"type":"t"', b'"type":"\\u0074"'),
-        leaf.replace(b'"type":"t"', b'"type":""'),
+        leaf.replace(b'"type":"x.t.v1"', b'"type":"\\u0078.t.v1"'),
+        leaf.replace(b'"type":"x.t.v1"', b'"type":""'),
         leaf.replace(b"00.000000Z", "00.00000\u0661Z".encode()),
-        leaf.replace(b'"stream":"s"', b'"stream":"\xed\xa0\x80"'),
+        leaf.replace(b'"stream":"0b4a3a2c', b'"stream":"\xed\xa0\x80'),
+        leaf.replace(b'"stream":"0b4a3a2c', b'"stream":"0B4A3A2C'),
         leaf.replace(b',"v":1', b',"v":2'),
         leaf + b" ",
     ):
         assert pattern.findall(bad.decode("utf-8", "surrogateescape")) == []
+        with pytest.raises(ChainError):
+            _parse_leaf_fully(bad, 1)
+    # Only the alphabets of stream and type and the ranges of the time of day are the pattern's;
+    # the rest of their grammars is checked per block.
+    for bad, check in (
+        (leaf.replace(b'"type":"x.t.v1"', b'"type":"x.t"'), lambda row: types_are_topics([row[5]])),
+        (leaf.replace(b"0b4a3a2c-5f4e", b"0b4a3a2c5-f4e"), lambda row: streams_are_uuids([row[3]])),
+        (leaf.replace(b"2026-11-23", b"2026-13-23"), lambda row: real_time(row[4])),
+    ):
+        (row,) = pattern.findall(bad.decode())
+        assert not check(row)
         with pytest.raises(ChainError):
             _parse_leaf_fully(bad, 1)
     # Another ledger id is a valid leaf, but not of this ledger: the pattern names the genesis one.

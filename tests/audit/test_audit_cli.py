@@ -42,7 +42,8 @@ def test_verify_json_report(kit, export_dir):
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert (report["ok"], report["size"], report["root"], report["withheld"]) == (True, 21, kit.root().hex(), 1)
-    assert report["conservation"]["complete"] is True
+    assert report["conservation"]["complete"] is False  # bob's opening is withheld: his unit is unknown
+    assert report["conservation"]["unknown_account_names"] == ["bob"]
     assert [k["rotation_seq"] for k in report["keys"]] == [None, 16]
 
 
@@ -94,13 +95,19 @@ def test_a_rotated_trusted_key_is_explained(kit, export_dir):
 
 def test_conservation_lines_say_when_a_unit_cannot_be_complete(tmp_path):
     kit = ExportKit()
+    kit.scheme("time", "minutes")
+    kit.account("alice", "time", "")
+    kit.account("bob", "time", "Bob", withheld=True)
     kit.transfer("t1", "time:issuer", "alice", 100, "minutes")
     kit.transfer("gift", "alice", "bob", 5, "minutes", withheld=True)
+    kit.transfer("t2", "alice", "bob", 7, "minutes")
     result = run("verify", kit.write(tmp_path / "e"), "--key", kit.genesis_key, "--conservation")
     assert result.returncode == 0
     assert result.stdout.splitlines()[1:] == [
-        "  minutes: balances sum 0, 1 transfers of 100, 0 posted from holds, 0 still held; INCOMPLETE (withheld bodies)",
+        "  minutes: balances sum 0, 2 transfers of 107, 0 posted from holds, 0 still held; INCOMPLETE (withheld bodies)",
         "  1 withheld value-moving bodies of unknown unit: no unit can be shown complete",
+        "  1 accounts moved value with their opening withheld (bob): their units are unknown, "
+        "so no unit can be shown complete",
     ]
 
 

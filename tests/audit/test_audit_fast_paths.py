@@ -9,6 +9,7 @@ same value; whatever the full check refuses, the fast path must not accept.
 from __future__ import annotations
 
 import pytest
+from canonical_values import stamps, streams, types
 from hypothesis import given
 from hypothesis import strategies as st
 from ledger_audit import CanonicalFormError, ChainError, canonical_bytes, make_leaf, parse_canonical, parse_leaf
@@ -24,9 +25,9 @@ leaves = st.builds(
     ledger=st.one_of(ascii_names, any_names),
     seq=st.one_of(st.integers(0, 1000), st.integers(0, 2**53 - 1)),
     prev=hexes,
-    ts=st.sampled_from(["2026-11-23T10:00:00.000000Z", "1999-01-01T23:59:59.999999Z"]),
-    type=st.one_of(ascii_names, any_names),
-    stream=st.one_of(ascii_names, any_names),
+    ts=st.one_of(st.sampled_from(["2026-11-23T10:00:00.000000Z", "1999-01-01T23:59:59.999999Z"]), stamps),
+    type=st.one_of(types, ascii_names, any_names),
+    stream=st.one_of(streams, ascii_names, any_names),
     version=st.integers(1, 2**53 - 1),
     body_hash=hexes,
 )
@@ -41,7 +42,7 @@ def _outcome(fn, data: bytes):
 
 @given(leaves, st.data())
 def test_leaf_fast_path_agrees_with_the_full_check(leaf, data):
-    assert parse_leaf(leaf, 0) == _parse_leaf_fully(leaf, 0)
+    assert _outcome(parse_leaf, leaf) == _outcome(_parse_leaf_fully, leaf)
     index = data.draw(st.integers(0, len(leaf) - 1))
     action = data.draw(st.sampled_from(["flip", "set", "delete", "insert"]))
     byte = data.draw(st.integers(0, 255))
@@ -57,22 +58,50 @@ def test_leaf_fast_path_agrees_with_the_full_check(leaf, data):
     assert _outcome(parse_leaf, bytes(mutated)) == _outcome(_parse_leaf_fully, bytes(mutated))
 
 
+def _leaf_text(seq: str = "1", ts: str = "2026-11-23T10:00:00.000000Z", stream: str = "", kind: str = "") -> bytes:
+    stream = stream or "0b4a3a2c-5f4e-5c1e-9d7b-1a2b3c4d5e6f"
+    return (
+        '{"body_hash":"' + "a" * 64 + '","ledger":"l","prev":"' + "b" * 64 + f'","seq":{seq},'
+        f'"stream":"{stream}","ts":"{ts}","type":"{kind or "ledger.x.v1"}","v":1,"version":1}}'
+    ).encode()
+
+
 @pytest.mark.parametrize(
-    "leaf",
+    ("leaf", "reason"),
     [
-        b'{"body_hash":"' + b"a" * 64 + b'","ledger":"l","prev":"' + b"b" * 64 + b'","seq":9007199254740992,'
-        b'"stream":"s","ts":"2026-11-23T10:00:00.000000Z","type":"t","v":1,"version":1}',
-        b'{"body_hash":"' + b"a" * 64 + b'","ledger":"l","prev":"' + b"b" * 64 + b'","seq":01,'
-        b'"stream":"s","ts":"2026-11-23T10:00:00.000000Z","type":"t","v":1,"version":1}',
-        '{"body_hash":"' + "a" * 64 + '","ledger":"l","prev":"' + "b" * 64 + '","seq":1,'
-        '"stream":"s","ts":"2026-11-23T10:00:00.00000\u0661Z","type":"t","v":1,"version":1}',
+        (_leaf_text(seq="9007199254740992"), "seq must be an integer >= 0"),
+        (_leaf_text(seq="01"), "leaf is not UTF-8 JSON"),
+        (_leaf_text(ts="2026-11-23T10:00:00.00000\u0661Z"), "ts must be YYYY-MM-DDTHH:MM:SS.ffffffZ"),
+        (_leaf_text(ts="2026-04-31T10:00:00.000000Z"), "is not a time of the calendar"),
+        (_leaf_text(ts="2025-02-29T10:00:00.000000Z"), "is not a time of the calendar"),
+        (_leaf_text(ts="0000-01-01T10:00:00.000000Z"), "is not a time of the calendar"),
+        (_leaf_text(ts="2026-12-01T24:00:00.000000Z"), "ts must be YYYY-MM-DDTHH:MM:SS.ffffffZ"),
+        (_leaf_text(stream="0B4A3A2C-5F4E-5C1E-9D7B-1A2B3C4D5E6F"), "stream must be a UUID"),
+        (_leaf_text(kind="ledger.transfer.recorded"), "type must be a versioned topic"),
     ],
-    ids=["seq beyond 2**53-1", "leading zero", "non-ASCII digit in ts"],
+    ids=[
+        "seq beyond 2**53-1",
+        "leading zero",
+        "non-ASCII digit in ts",
+        "31 April",
+        "29 February 2025",
+        "year 0",
+        "hour 24",
+        "uppercase stream",
+        "type without version",
+    ],
 )
-def test_leaves_the_fast_path_must_not_take(leaf):
-    data = leaf if isinstance(leaf, bytes) else leaf.encode()
+def test_leaves_the_fast_path_must_not_take(leaf, reason):
+    with pytest.raises(ChainError) as info:
+        parse_leaf(leaf, 1)
+    assert reason in info.value.reason
+
+
+def test_a_leap_day_is_a_day():
+    assert parse_leaf(_leaf_text(ts="2024-02-29T23:59:59.999999Z"), 1).ts == "2024-02-29T23:59:59.999999Z"
+    assert parse_leaf(_leaf_text(ts="2000-02-29T00:00:00.000000Z"), 1).seq == 1
     with pytest.raises(ChainError):
-        parse_leaf(data, 1)
+        parse_leaf(_leaf_text(ts="1900-02-29T00:00:00.000000Z"), 1)
 
 
 json_values = st.recursive(

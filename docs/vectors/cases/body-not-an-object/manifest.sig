@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+RR0hdww/R2mq6VYCNLJ+1BM9JZi3mntAcICZOU4uKNg=
+36ca6f35462522ae697207d046ea5e27349fa2eaf766537fcce8df32dad49515
+
+— vectors.commons-ledger.local/spec Z+v+gLF/YxZQ8q5HBZO/fLstJYkfo+g6UOeLIYrZGEkoIQv365LeGTWrdhNmzaaLh8rA9m9Mb9TWn6tlTfgGVnGnqQM=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+s6OSaEYBQWq47Ur2S3FSQmeBYX9kCZHTThONZHytR90=
+e586ec62aebaeb1b132424e06d5b9d6f1c3acf1f2fb20a2307e3cbf42104c046
+
+— vectors.commons-ledger.local/spec Z+v+gBHbCyZiDsGZcYEtpP2iVnlXxVpfML2MHTrZGwFd4wXTpB/EhlAjfrOvTSb8Seb9WXE5Y6b9Td9zr6ptYELaaQo=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+22fb4010848654c3530a1222763a3da58e7ed42084b5f796128a2da9d6cec747
+
+— vectors.commons-ledger.local/spec h9mHobk+Ox76ICaum1c0aOsuPOaCK2suh3He497KeN20/PkoZYxCbzYjBJm5so12OtinFd6cqcbcD50UvcbcPGf/yww=

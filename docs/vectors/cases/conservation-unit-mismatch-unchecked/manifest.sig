@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+ni3+Sz7bpyKm29gKg7u8OWJI757ibxxx31lvvBy+qHA=
+a300737d13230f7a9e28cf2b455f51fc3b140ffbcc8bf14b64b9d3dc74553a0a
+
+— vectors.commons-ledger.local/spec Z+v+gFU6wYEDeJb+e7f0CgeYaXGwLkWFiE0FiLxkz35UgmR/wIzUqcC0wLhMXDz0sm2KAK1ADtiLjLufoE5aqG6LBQc=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+6b56283c4d86498d67687895143b325242ae1da7874b92e049132f04a08e4193
+
+— vectors.commons-ledger.local/spec Z+v+gPyVTJYSM2X3Uk3UoP0nizppMzqEWCa41t3BOYe7Nj9I3H3jz1ZRkYIiYQ2pWV+Oi0gV1B21dd8Eetn+vgoNqwQ=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+dee544961ebc1629d0a3af7978ea8f12fe8795987146de44f1d751c4ac146a92
+
+— vectors.commons-ledger.local/spec Z+v+gJBMkLCqgRzUSOEIF/33ej6MIbHCvp3MLfhTVYr4OnDnUmdBsoAzuBK7XvrTaTDBYtJ8kh00PXjFTxiqjeb+bQs=

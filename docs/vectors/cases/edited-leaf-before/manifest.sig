@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+56c52cdf838c68b36a726b653060183ff3bef350483a13cd1e4195bdfd5eb923
+
+— vectors.commons-ledger.local/spec Z+v+gMn3dr20hRa14V2y2cSzEWYQ1El+o+jAbrE1L7qFLGOy3+z0j5jXteAHKS0n66zhGYFbfxcFBFGF9TCT4zgHDws=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+b5dff3c6b22033a176d0149d2b6fd4220e88c2fafdd9aaaa49d09b1f93d41045
+
+— vectors.commons-ledger.local/spec Z+v+gLV0NW9+yDGQ/YqH1DcNjjelNAqffYQFy/T36ojJ1U96INeZ1lcF5fIcSD8KgWhdqIVTtLndTb72BYQ9y3D7WA0=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+JDzKdzL/vammzZC6x33TTKAkjK8/DmDWYMzH35JsqIE=
+e9037b9a4b1175d32e4c991466da3a8034bbed14cacef7f47aff210c8c4b4ed6
+
+— vectors.commons-ledger.local/spec Z+v+gPH8ZnXm2wzYyViFXsvDc5D2Ha2IBJt1ZvG3t2q3sNXHAx18e3J1NhhjZvO1JSwSlQl9N4Ous6e9myng8VS/KA8=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+agd7VeYvSU4gLmSjxpNzs5KUDNtuo3LfUIg/YEjHIPM=
+2e834e28853eade3c8f28c5b52284618cac20314e0fa4063c2f9ad6740424eba
+
+— vectors.commons-ledger.local/spec Z+v+gBDrtiyHNB4yrG2Veo5DwiXhMXSDCBa+G9nTO1cjjOp4yupEina4KqOAU3GL1UzgM7LcdbtRRWSTCeHAWTU5OQA=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+1217df339ad45aaa47092f6203df38cd06481f9ddf7502e7e675371774a693ec
+
+— vectors.commons-ledger.local/spec Z+v+gHp70Q4BF+6K6eIPZ0fxWMYz0tBUwHuy9v5th77jD7vap949SCUOcOmEW/M9X7eupY+yzWBMBbzs1s2VqyCE0g8=

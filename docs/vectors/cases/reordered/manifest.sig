@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+3cf2211d7c24dffe6d54d9582974cfc4321ed2b0ccc2a39f831f8ea4aa6c1ffc
+
+— vectors.commons-ledger.local/spec Z+v+gDrbOpHlNH87Eennx8FOnRPS0ROvpIYE6pQ6i8V5HZrKUWhxVVpVUzujiDiL+wgfwKHIH9Tj04UAqF2xq83IjQw=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+51AxLF2JJjEug2eBBqY3Kev1XDHWu/Rd58hB76i/jGk=
+6329536ba49a563f69a513bfb2a0335e59f04fc55f51a62789fd0dd852411b8d
+
+— vectors.commons-ledger.local/spec Z+v+gJybPylzuREPMYwFD2frUapNpPCkOaSMPkZFXmISm7eoU3AlQpBckjNPQtSBAv3lw+OKjKpPIFicRyLzRDlF7AA=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+sxZkI7oeBb9zVtVchYVMs9UHIP0wdkpdEd1qsxucCag=
+2ac937febebcadee2c3d5a3b881b66c9dc83c634fde50bbdbd8aa80ad878fd91
+
+— vectors.commons-ledger.local/spec Z+v+gB/2vKFLR8J8nl1UxvLZ3AsPaW39zlRWVc9/fsu4h23rMK8GSe5Qms0zJwAXYiX1beS9Ggg01C180NZO1CtYrwc=

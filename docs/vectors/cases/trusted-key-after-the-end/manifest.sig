@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+20
+/VzyZekkLbXl5wIyhxEgx1PbjSkc4pTowj9KViiS4B4=
+e949e6ef1fc118b27dd1c6c2bcd3f2bcea5624c88b44a2621a38b95a9602a3cc
+
+— vectors.commons-ledger.local/spec h9mHobDEDiUduXnhXENGi26FXvobzksPRjhPl0afmwhEWpKR7ZRrNIp4AP/V2oW+gFXWe6s1xMBAL8ZbmVHV8ETtFAA=

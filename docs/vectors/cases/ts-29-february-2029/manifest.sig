@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+VtCZM0U8+MQbsiJvC9s0BLEPkCU1k4Ypx3+u98aDQRg=
+764782257fc64b2c7948b3bc37fe4c07d4e1ac82bbbc13e609731685889efac2
+
+— vectors.commons-ledger.local/spec Z+v+gMQShKZTSOQ4N5kTeKM/Ayx1xLMT0Dyp6y4Bybz0l0deK44T571k4kqKSaq15k9+Wn0kLOPTyueD9mplpqcNxQw=

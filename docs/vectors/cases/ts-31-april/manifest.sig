@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+NDRfIfAcQ88pae8n+gJGO0qvEaVdMEiLID3vbXkQ1Nk=
+63229d28628e69469b122aeed158d22a6673cc43ccab01b0c78f5d1002e829bb
+
+— vectors.commons-ledger.local/spec Z+v+gPbP+CaOGnjFLDyraTbonx+tVIbbGfz0Pu1hDvBsUFr4lAEWAiaycHLVTY2kLMXUJ4ZhoIHXx+Xrct3LCQGujQ4=

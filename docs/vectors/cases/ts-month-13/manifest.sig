@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+fHvISbNbhr/aAy3zjGbC2duYZteJlIpY3drIGOhSImI=
+802459766121f49f7ee1bd93abc92fdd2a8d0008c5253d6be5e8d463a05a6d1b
+
+— vectors.commons-ledger.local/spec Z+v+gEzaKZBD/9gK0GW8V4yEqaXaEWdW4hcN7bVSyLtDFsJSDcXsKKIPH/awc45NE4gBgEnIxFknLia5MAZAYMcl5AU=

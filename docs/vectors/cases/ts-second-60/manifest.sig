@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+ahqNwh7GiM2Dg4nZhEkmMmP6hb7gVs6zfmjI2neDAiI=
+b1c2ccdb2d2045b979bea9fb96c124b2f4a9ed3928a735834295e609ea5137d8
+
+— vectors.commons-ledger.local/spec Z+v+gIhnp1bNQ1fh+ukUgtTUndqyObWFQEbtQy9QFLbqePH2nVuhSDPnEkgj4JFQjnV+Ftory5Ef0+ehWzvb8Dr1TA0=

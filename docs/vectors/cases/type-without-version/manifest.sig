@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+ssSsGRQDIickn4a5qrkOxddkvQ7vuRP1Uyo9C4T6rbk=
+581b7d1f5111ec8ac3ca8cb739349b62e7e167d70aaad16a46942e333995ff1d
+
+— vectors.commons-ledger.local/spec Z+v+gKD6tqUIxJQWJ3cmj00V6rg95KhCW1Cwm9xBAXN8ylIST6QVkTVwofEYCupgthMADW2o0iOARO+BdmInoh+AMgc=

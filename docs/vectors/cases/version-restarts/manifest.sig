@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+zhQwFXcXdPK/40Zat4va2FrcQKjDUNWYp+s9Ns6EbeE=
+0275e4107ebe538e20ec38a15ec504ba1884ea5d36b9525ab6fdaae507792eb8
+
+— vectors.commons-ledger.local/spec Z+v+gCdr7TlncREuviB/SYhzfzr1aAy6s2HiIOyKRhVrKlXTyIbRtbtT3U5W7gjVqklkV19l7A8sGpDOcAaNepcC9gI=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+wUYOxgLBuFAQXzD+zVcJqFqtpebV/I1Zf+TEzKbW1nc=
+8ccc903fd98792a5d5ec4de97c85ea845efe1d356f9733b588aa7d25a8f094ef
+
+— vectors.commons-ledger.local/spec Z+v+gOj8bKTy4qxUT3Qd1KR4CPuUqfvsZ523lg4BnWhgB94MoSzr4W5fj05t7NeE/bMUtaklj6hpWjefqtqb7WafUA8=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+HW5eOxBNmeXhHnyHmk4ckcBpGljh5wz2Vu6LTMRny0A=
+5b86d3a72d794c5a1dcac690fc8aa595cd1f47a0fe1df3f6925aeb2706144ed6
+
+— vectors.commons-ledger.local/spec Z+v+gLGjWeQaoqmUxxFfUjke5ee0STwymo9aCzcLCeQSH17oVF0m6IWQP5+7v1StCFl7v2G+Vj7mCnpRiackBX9XEwM=

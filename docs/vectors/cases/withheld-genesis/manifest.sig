@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+dc475cbf5a7d6399800bccb6561ca5ffd51b67e358c09065f948c923f8b78f87
+
+— vectors.commons-ledger.local/spec Z+v+gBRB/7LXWXB2SaxfpzX3z90tmHFSocaUTY5YO9KaLghRS6csX1yu5D5kTYkkcgKUUc/y9XyOhOaLuXkcMoeWQA4=

@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+475c9dda0ffa7f17584d328faeb699d2cf58363f3863b3cdae36a7404dd6c52b
+
+— vectors.commons-ledger.local/spec Z+v+gKiNMiWOrqXuMM41pmqLt1df48sMlr6XAl8tZVJFSg66XrbJ9MWJkaqMxu26z4UHBUOB5FlPwRn8nRUbLti8ug0=

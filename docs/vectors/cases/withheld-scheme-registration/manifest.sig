@@ -1,0 +1,7 @@
+commons-ledger export manifest
+vectors.commons-ledger.local/spec
+26
+P9+q0tx7NIsbnWuDbVw155uDG4865mDkfy+xeJqoDqA=
+075fb4a2ee2a7620473eac6d8ad917a1e2cc89524f3eefa2cb60f4b690425d5e
+
+— vectors.commons-ledger.local/spec Z+v+gMsyKjCCWv7bQwOGzwz8eUQrbq3py8Bi7ZP6DNrCcdL5fS9e9tPiWnFFkJPUEmRMZw0rpQEHN580sqC/mc24vAE=

@@ -129,6 +129,16 @@ class Planner(Movements):
             plugin = getattr(aggregate, "plugin", None) or f"the plugin that provides kind {scheme.kind!r}"
             raise SchemePluginMissing(scheme.name, scheme.kind, plugin)
 
+    def _missing_provider(self, fact_type: str) -> Optional[str]:
+        """The plugin a ledger's scheme kind was registered with, when a fact type is named after
+        that kind (``grants.fund.v1`` for kind ``grants``) and its plugin is not loaded here."""
+        kind = fact_type.split(".", 1)[0]
+        for scheme in self.ledger.schemes():
+            if scheme.kind == kind and kind not in self.host.scheme_types:
+                plugin = getattr(self.ledger._load(Scheme.create_id(scheme.name)), "plugin", None)
+                return plugin or f"the plugin that provides kind {kind!r}"
+        return None
+
     def open_account(self, args: dict[str, Any]) -> Decision:
         scheme = self.ledger.scheme_info(args["scheme"])
         self.writable(scheme)
@@ -204,7 +214,7 @@ class Planner(Movements):
         """A fact, alone or as a batch item (a campaign's state changing with its settlement)."""
         fact_type = self.host.fact_types.get(args["fact_type"])
         if fact_type is None:
-            raise UnknownFactType(args["fact_type"])
+            raise UnknownFactType(args["fact_type"], self._missing_provider(args["fact_type"]))
         data = schemas.load(fact_type.schema, f"record_fact {fact_type.name}", args["data"])
         try:
             encoded = as_json(data)

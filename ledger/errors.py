@@ -6,7 +6,7 @@ that raises any of these has written nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 
 class LedgerError(Exception):
@@ -230,9 +230,10 @@ class PluginError(LedgerError):
 
 
 class UnknownFactType(LedgerError):
-    def __init__(self, fact_type: str) -> None:
-        self.fact_type = fact_type
-        super().__init__(f"fact type {fact_type!r} is not declared by any loaded plugin")
+    def __init__(self, fact_type: str, plugin: Optional[str] = None) -> None:
+        self.fact_type, self.plugin = fact_type, plugin
+        hint = f"; it is {plugin}'s, which is not installed here: install it to record it" if plugin else ""
+        super().__init__(f"fact type {fact_type!r} is not declared by any loaded plugin{hint}")
 
 
 class FactVersionConflict(LedgerError):

@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 from ledger_audit import body_hash, canonical_bytes, leaf_hash
+from marshmallow import Schema, fields
 
-from ledger import CheckpointRefused, DuplicateRequest, Ledger, ValidationError
+from ledger import CheckpointRefused, DuplicateRequest, Ledger, UnknownFactType, ValidationError
 from ledger.errors import ReadModelDrift, RequestLogTampered, SchemePluginMissing
 
 BACKENDS = ("sqlite", "postgres")
@@ -273,14 +274,22 @@ def test_a_history_rewritten_at_the_same_size_is_not_signed_again(season, db_pat
 # -- a scheme kind needs its plugin -------------------------------------------------------------
 
 
-class Tally:
-    """A scheme kind whose rule refuses amounts over 10: without it, they would be accepted."""
+class TallySettings(Schema):
+    cap = fields.Integer(required=True)
 
-    from ledger import SchemeType, hookimpl
+
+class Tally:
+    """A scheme kind with a settings fact: without its plugin, neither may be written."""
+
+    from ledger import FactType, SchemeType, hookimpl
 
     @hookimpl
     def ledger_register_schemes(self):
         return [self.SchemeType(kind="tally", unit="marks", floor=None)]
+
+    @hookimpl
+    def ledger_register_fact_types(self):
+        return [self.FactType("tally.settings.v1", TallySettings)]
 
 
 def test_a_scheme_is_not_writable_without_its_kinds_plugin(db_path, clock):
@@ -293,6 +302,8 @@ def test_a_scheme_is_not_writable_without_its_kinds_plugin(db_path, clock):
             led.transfer("marks:issuer", "ana", 500)
         with pytest.raises(SchemePluginMissing):
             led.open_account("ben", "marks")
+        with pytest.raises(UnknownFactType, match="'tally.settings.v1' is not declared by any loaded plugin; it is "):
+            led.record_fact("tally.settings.v1", "marks", {"cap": 10})
         assert led.balance("ana").posted == 5 and led.verify().ok
         assert led.scheme_plugins() == [{"scheme": "marks", "kind": "tally", "plugin": led.scheme_plugins()[0]["plugin"],
                                          "writable": False}]

@@ -47,9 +47,17 @@ def ledger_register_schemes() -> list[SchemeType]:
     ``kind`` (e.g. ``"time_bank"``), its default ``unit``, smallest ``step`` and default
     account ``floor``/``ceiling``. A community then registers a scheme of that kind with
     ``Ledger.register_scheme(name, unit, kind=...)``; defaults it leaves out come from
-    the type. Two plugins declaring one kind is an error at load time.
+    the type. Two plugins declaring one kind is an error at load time. A scheme's kind
+    records which plugin provides it: a ``Ledger`` without that plugin reads and verifies
+    the scheme but refuses to write in it (``SchemePluginMissing``).
 
     :return: a list of ``SchemeType`` (may be empty).
+
+    Example::
+
+        @hookimpl
+        def ledger_register_schemes():
+            return [SchemeType(kind="time_bank", unit="minutes", step=15, floor=-600)]
     """
 
 
@@ -64,6 +72,15 @@ def ledger_register_fact_types() -> list[FactType]:
     type is refused.
 
     :return: a list of ``FactType`` (may be empty).
+
+    Example::
+
+        class CatalogueSchema(Schema):
+            services = fields.List(fields.String(), required=True)
+
+        @hookimpl
+        def ledger_register_fact_types():
+            return [FactType("time_bank.catalogue.v1", CatalogueSchema, "the services members offer")]
     """
 
 
@@ -89,6 +106,14 @@ def ledger_validate_command(ledger: Ledger, command: Command) -> None:
     :raise ledger.RuleViolation: to refuse it, with the rule's name and a message that
         says by how much (``"exchange of 540 minutes is over the bank's maximum of 480
         by 60"``). Every plugin's hook runs until one raises.
+
+    Example::
+
+        @hookimpl
+        def ledger_validate_command(ledger, command):
+            if command.name == "transfer" and "time_bank" in command.kinds():
+                if command.args["amount"] > 480:
+                    raise RuleViolation("max_exchange", f"{command.args['amount']} minutes is over 480")
     """
 
 
@@ -103,9 +128,20 @@ def ledger_before_commit(ledger: Ledger, command: Command) -> Optional[list[dict
     and they are decided, validated (with ``command.added_by`` set to your plugin's name)
     and written in the same transaction;
     if any of them fails, the whole command fails. Items you add do not trigger
-    ``ledger_before_commit`` again.
+    ``ledger_before_commit`` again, and may not carry a ``request_id`` (the command's own
+    request id covers them).
 
+    :param ledger: the read-only view of the ledger (as for ``ledger_validate_command``).
+    :param command: the command (or batch item) about to be written.
     :return: a list of batch item dicts, or ``None``.
+
+    Example::
+
+        @hookimpl
+        def ledger_before_commit(ledger, command):
+            if command.name == "transfer" and command.args["credit"] == "shop":
+                fee = command.args["amount"] // 100
+                return [{"type": "transfer", "debit": "shop", "credit": "coop:fees", "amount": fee}] if fee else None
     """
 
 
@@ -125,7 +161,16 @@ def ledger_check_transaction(view: TransactionView) -> None:
     fact series in ``ledger_before_commit`` (a stock count, a tally) therefore serialises
     every command that revises it.
 
+    :param view: a :class:`ledger.TransactionView`: ``balance(account)``, ``fact(type, subject)``
+        and ``commands``, as of this transaction.
     :raise ledger.RuleViolation: to roll the whole command back.
+
+    Example::
+
+        @hookimpl
+        def ledger_check_transaction(view):
+            if view.balance("coop:pool").posted < 0:
+                raise RuleViolation("pool_never_negative", "the pool would go below zero")
     """
 
 
@@ -138,6 +183,16 @@ def ledger_after_commit(ledger: Ledger, command: Command, result: dict[str, Any]
     committed command stands; the caller still gets its result. ``ledger`` is the read-only
     view: a write from here would fail after the caller's command succeeded, so it is refused
     (``WriteFromHook``, logged) — enqueue work for later instead.
+
+    :param ledger: the read-only view of the ledger, as of after the commit.
+    :param command: the top-level command that committed (not each batch item).
+    :param result: what the caller got back, as a dict (``seq``, and the command's fields).
+
+    Example::
+
+        @hookimpl
+        def ledger_after_commit(ledger, command, result):
+            outbox.put({"command": command.name, "seq": result.get("seq")})
     """
 
 
@@ -155,6 +210,17 @@ def ledger_register_exporters() -> list[Exporter]:
     are the built-in exporters' alone. An auditor can check a plugin's files only by digest.
 
     :return: a list of :class:`ledger.Exporter`; ``Ledger.exporters()`` collects them.
+
+    Example::
+
+        def export_hours(ledger, out, public):
+            path = out / "hours.txt"
+            path.write_text(f"{ledger.size()} events")
+            return [path]
+
+        @hookimpl
+        def ledger_register_exporters():
+            return [Exporter("hours", "a one-line summary", export_hours)]
     """
 
 
@@ -165,4 +231,21 @@ def ledger_register_commands(cli: click.Group) -> None:
     Called when the CLI starts. Use ``ledger.cli.db_option``, ``ledger.cli.output_options``,
     ``ledger.cli.open_ledger`` and ``ledger.cli.emit`` so your commands take ``--db`` and
     ``--json`` and print errors like the built-in ones.
+
+    :param cli: the root ``ledger`` click group; add your group or commands to it.
+
+    Example::
+
+        @hookimpl
+        def ledger_register_commands(cli):
+            @cli.group("time-bank")
+            def time_bank():
+                "Time bank commands."
+
+            @time_bank.command("members")
+            @db_option()
+            @output_options
+            def members(db, as_json):
+                with open_ledger(db) as ledger:
+                    emit(ledger.accounts(scheme="time"), as_json)
     """

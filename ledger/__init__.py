@@ -54,6 +54,7 @@ from .errors import (
     RuleViolation,
     SchemeExists,
     SchemePluginMissing,
+    StoreBusy,
     StoreUnreachable,
     UnitMismatch,
     UnknownAccount,
@@ -84,6 +85,7 @@ from .schemas import load as validate
 __version__ = "0.1.0"
 
 __all__ = [
+    "StoreBusy",
     "ReadModelDrift",
     "ReadOnlyLedger",
     "RequestLogTampered",

@@ -327,3 +327,18 @@ class WriteFromHook(LedgerError):
             f"plugin {plugin!r} called {method}() from {hook}: hooks see a read-only ledger; "
             "to add movements, return batch items from ledger_before_commit; nothing was written"
         )
+
+
+class StoreBusy(LedgerError):
+    """Another writer held the store's write lock for longer than this ledger waits; nothing was written."""
+
+    def __init__(self, where: str, waited: float, detail: str) -> None:
+        self.where, self.waited, self.detail = where, waited, detail
+        super().__init__(
+            f"{where} is busy: another writer held its write lock for the {waited:.1f} s this command waited "
+            f"({detail}); nothing was written, retry later (with the same request_id, it is safe)"
+        )
+
+
+class BatchTooLarge(ValidationError):
+    """A batch of more items than ``MAX_BATCH_ITEMS``: split the import into chunks."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,10 +26,12 @@ from .app import LedgerApplication, is_postgres_url, redact, store_env
 from .commands import Decision, Planner
 from .domain import Genesis, Scheme
 from .errors import (
+    BatchTooLarge,
     ConcurrencyConflict,
     LedgerExists,
     LedgerNotInitialised,
     LedgerUnreadable,
+    StoreBusy,
     StoreUnreachable,
     ValidationError,
 )
@@ -46,6 +49,8 @@ from .store.chain import TS_FORMAT
 from .store.writeset import RequestIdTaken, RequestRecord, WriteSet
 
 MAX_ATTEMPTS = 8
+#: Items one batch may hold (docs/architecture.md): 10,000 transfers commit in about 2 s.
+MAX_BATCH_ITEMS = 10_000
 UNSET: Any = object()  # "not given": lets a scheme kind's defaults apply
 RESULT_TYPES: dict[str, type[Record]] = {
     "transfer": TransferResult,
@@ -60,15 +65,25 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def lock_env(db: str, lock_timeout: float) -> dict[str, str]:
+    """How long a write waits for another writer's lock before ``StoreBusy`` (PostgreSQL: whole seconds)."""
+    if isinstance(lock_timeout, bool) or not isinstance(lock_timeout, (int, float)) or not 0 < lock_timeout <= 3600:
+        raise ValidationError("open", {"lock_timeout": ["must be a number of seconds above 0, at most 3600."]})
+    if is_postgres_url(db):
+        return {"POSTGRES_LOCK_TIMEOUT": str(max(1, round(lock_timeout)))}
+    return {"SQLITE_LOCK_TIMEOUT": str(lock_timeout)}
+
+
 class Ledger(Queries, Proofs):
     """A hash-chained double-entry ledger in one SQLite file.
 
     ``Ledger(db)`` opens an existing ledger; ``Ledger(db, create=True)`` creates it
     first if the file holds none (writing genesis and a signing key beside it).
     ``clock`` returns the ledger's notion of now (an aware datetime) for hold
-    deadlines; tests pass a fake one. ``plugins`` are registered in addition to those
-    installed under the ``ledger.plugins`` entry-point group (``load_entrypoints=False``
-    to use only the given ones).
+    deadlines; tests pass a fake one. ``lock_timeout`` is how many seconds a write waits
+    for another writer before raising ``StoreBusy`` (nothing written). ``plugins`` are
+    registered in addition to those installed under the ``ledger.plugins`` entry-point
+    group (``load_entrypoints=False`` to use only the given ones).
     """
 
     def __init__(
@@ -81,6 +96,7 @@ class Ledger(Queries, Proofs):
         clock: Callable[[], datetime] = utc_now,
         plugins: Iterable[Any] = (),
         load_entrypoints: bool = True,
+        lock_timeout: float = 30,
     ) -> None:
         self.db = str(db)
         self.clock = clock
@@ -91,7 +107,8 @@ class Ledger(Queries, Proofs):
             raise LedgerNotInitialised(self.db)
         try:
             # Only creating a ledger runs DDL: a production role may read and append, not alter.
-            self._app = LedgerApplication(env={**store_env(self.db), "CREATE_TABLE": "yes" if create else "no"})
+            env = {**store_env(self.db), **lock_env(self.db, lock_timeout), "CREATE_TABLE": "yes" if create else "no"}
+            self._app = LedgerApplication(env=env)
         except (sqlite3.DatabaseError, es.PersistenceError) as exc:
             if is_postgres_url(self.db) and isinstance(exc, (es.OperationalError, es.InterfaceError)):
                 raise StoreUnreachable(redact(self.db), str(exc)) from None
@@ -343,6 +360,12 @@ class Ledger(Queries, Proofs):
     def _load_batch(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not items:
             raise ValidationError("batch", {"items": ["must hold at least one item."]})
+        if len(items) > MAX_BATCH_ITEMS:
+            # One batch is one transaction held under the writer lock: every other writer waits for it.
+            raise BatchTooLarge("batch", {"items": [
+                f"must hold at most {MAX_BATCH_ITEMS} items, not {len(items)}: import in chunks, each a batch "
+                "with its own request_id, so that a retry after a failure resumes where it stopped."
+            ]})
         return self._load_items(items, "batch")
 
     def _load_items(self, items: list[dict[str, Any]], where: str) -> list[dict[str, Any]]:
@@ -386,8 +409,13 @@ class Ledger(Queries, Proofs):
                 request = request_event(request_id, command, digest, ws.result_refs)
                 aggregates = [*aggregates, request]
                 ws.requests.append(RequestRecord(request_id, command, digest, (request.id, request.version)))
+            started = time.monotonic()
             try:
                 self._app.save(*aggregates, writeset=ws)
+            except es.OperationalError as exc:
+                if "lock" not in str(exc).lower():  # "database is locked" (SQLite), "lock timeout" (PostgreSQL)
+                    raise
+                raise StoreBusy(redact(self.db), time.monotonic() - started, str(exc).strip()) from None
             except es.IntegrityError:
                 # A concurrent writer won a stream or a unique row. If it was this very request
                 # (a duplicate sent twice at once), answer with its result rather than deciding

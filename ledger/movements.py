@@ -187,7 +187,7 @@ class Movements:
             expires = self.ledger._ts(deadline) if deadline else None
         except OverflowError:
             field = "timeout" if args.get("timeout") is not None else "expires_at"
-            raise ValidationError("hold", {field: ["must give a deadline within years 1 to 9999 in UTC."]}) from None
+            raise ValidationError("hold", {field: ["must be a time within years 1 to 9999 in UTC."]}) from None
         fields = dict(
             hold_id=hid,
             debit=args["debit"],

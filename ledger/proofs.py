@@ -154,6 +154,15 @@ class Proofs:
 
     def consistency(self, old_size: int, new_size: Optional[int] = None) -> dict[str, Any]:
         """A consistency file (chain-spec §9) from ``old_size`` to ``new_size`` (default: latest checkpoint)."""
+        # Checked before anything is signed: a refused request must not leave a checkpoint behind.
+        size = self.size()  # type: ignore[attr-defined]
+        for name, value in (("old_size", old_size), ("new_size", new_size)):
+            if value is None and name == "new_size":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= size:
+                raise ValidationError("consistency", {name: [f"must be a tree size from 0 to {size}."]})
+        if new_size is not None and new_size < old_size:
+            raise ValidationError("consistency", {"new_size": [f"must not be smaller than old_size {old_size}."]})
         if new_size is None:
             new_size = self._checkpoint_covering(max(old_size, 1)).size
         proof = self.consistency_proof(old_size, new_size)

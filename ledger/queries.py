@@ -8,6 +8,8 @@ from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any, Optional, Sequence, Union
 
+from ledger_audit import MAX_SAFE_INTEGER
+
 from . import schemas
 from .errors import (
     ChainBroken,
@@ -137,10 +139,16 @@ class Queries:
         if isinstance(as_of, bool) or not isinstance(as_of, (int, datetime)):
             raise ValidationError("balance", {"as_of": ["must be a sequence number or an aware datetime."]})
         if isinstance(as_of, int):
+            if not -1 <= as_of <= MAX_SAFE_INTEGER:
+                rule = f"must be a sequence number from -1 to {MAX_SAFE_INTEGER}."
+                raise ValidationError("balance", {"as_of": [rule]})
             return as_of
         if as_of.tzinfo is None:
             raise ValidationError("balance", {"as_of": ["must be timezone-aware."]})
-        ts = as_of.astimezone(UTC).strftime(TS_FORMAT)
+        try:
+            ts = as_of.astimezone(UTC).strftime(TS_FORMAT)
+        except OverflowError:
+            raise ValidationError("balance", {"as_of": ["must be a time within years 1 to 9999 in UTC."]}) from None
         # Leaf times never decrease along the chain (the writer keeps them monotone and
         # verify() refuses a chain where they fall back), so this is a binary search over the
         # primary key: O(log n) point reads instead of a ts index written on every commit.
@@ -214,8 +222,12 @@ class Queries:
         """Transfers (and reversals) in sequence order, filtered by account (either side),
         scheme (of the debit account), code, and a seq window ``after < seq <= until``."""
         for name, value, low in (("limit", limit, 1), ("after", after, -1), ("until", until, -1)):
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < low):
-                raise ValidationError("transfers", {name: [f"must be an integer of at least {low}."]})
+            if name == "limit" and value is None:
+                raise ValidationError("transfers", {"limit": ["must be an integer of at least 1."]})
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_SAFE_INTEGER
+            ):
+                raise ValidationError("transfers", {name: [f"must be an integer from {low} to {MAX_SAFE_INTEGER}."]})
         where, params = ["t.seq > ?"], [-1 if after is None else after]
         if until is not None:
             where.append("t.seq <= ?")

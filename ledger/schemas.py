@@ -45,7 +45,7 @@ class AwareDateTime(fields.Field):
 
     default_error_messages = {
         "invalid": "must be a timezone-aware datetime (ISO 8601 with an offset).",
-        "range": "must give a deadline within years 1 to 9999 in UTC.",
+        "range": "must be a time within years 1 to 9999 in UTC.",
     }
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> datetime:

@@ -448,7 +448,7 @@ def test_a_broken_chain_still_reports_its_verified_head(season, db_path):
 def test_a_hold_deadline_beyond_the_calendar_is_a_validation_error(season):
     from datetime import datetime, timedelta, timezone
 
-    with pytest.raises(ValidationError, match="expires_at: must give a deadline within years 1 to 9999 in UTC"):
+    with pytest.raises(ValidationError, match="expires_at: must be a time within years 1 to 9999 in UTC"):
         season.hold("bob", "alice", 5, expires_at=datetime(1, 1, 1, 0, 30, tzinfo=timezone(timedelta(hours=1))))
 
 

@@ -47,6 +47,7 @@ from .requests import digest as request_digest
 from .results import AccountInfo, FactResult, HoldResult, Record, SchemeInfo, TransferResult
 from .store.chain import TS_FORMAT
 from .store.writeset import RequestIdTaken, RequestRecord, WriteSet
+from .target import check_new_ledger_target, holds_ledger, signer_files, sqlite_files
 
 MAX_ATTEMPTS = 8
 #: Items one batch may hold (docs/architecture.md): 10,000 transfers commit in about 2 s.
@@ -105,6 +106,22 @@ class Ledger(Queries, Proofs):
         if not create and not is_postgres_url(self.db) and not Path(self.db).exists():
             # Opening must not leave an empty database file behind in the wrong directory.
             raise LedgerNotInitialised(self.db)
+        made: list[Path] = []
+        if create:
+            # Never into someone else's database; and a refused creation takes its files away.
+            tables = check_new_ledger_target(self.db, "init")
+            if not tables:  # a new file, or an empty database: everything there now is ours to remove
+                files = [] if is_postgres_url(self.db) else sqlite_files(self.db)
+                made = [*files, self.key_path, *signer_files(self.key_path)]
+            made = [p for p in made if not p.exists()]
+        try:
+            self._start(create, ledger_id, lock_timeout)
+        except BaseException:
+            for path in made:
+                path.unlink(missing_ok=True)
+            raise
+
+    def _start(self, create: bool, ledger_id: Optional[str], lock_timeout: float) -> None:
         try:
             # Only creating a ledger runs DDL: a production role may read and append, not alter.
             env = {**store_env(self.db), **lock_env(self.db, lock_timeout), "CREATE_TABLE": "yes" if create else "no"}
@@ -152,16 +169,9 @@ class Ledger(Queries, Proofs):
     @classmethod
     def init(cls, db: str, ledger_id: Optional[str] = None, **kwargs: Any) -> Ledger:
         """Create a new ledger in ``db``; refuse if the file already holds one."""
-        try:
-            probe = LedgerApplication(env=store_env(str(db)))
-        except (sqlite3.DatabaseError, es.PersistenceError) as exc:
-            raise LedgerUnreadable(redact(str(db)), str(exc)) from None
-        try:
-            if probe.recorder.query("SELECT 1 FROM ledger_chain LIMIT 1"):
-                raise LedgerExists(redact(str(db)))
-        finally:
-            probe.recorder.close_readers()
-            probe.close()
+        check_new_ledger_target(str(db), "init")
+        if holds_ledger(str(db)):  # read without creating anything: a refused init leaves no file
+            raise LedgerExists(redact(str(db)))
         return cls(db, create=True, ledger_id=ledger_id, **kwargs)
 
     def _create(self, ledger_id: str) -> None:

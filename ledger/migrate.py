@@ -21,6 +21,7 @@ from .app import LedgerApplication, is_postgres_url, redact, store_env
 from .errors import LedgerError, LedgerExists
 from .ledger import Ledger
 from .queries import SIZE_SQL, UNIT_TOTALS_SQL
+from .target import check_new_ledger_target, holds_ledger, sqlite_files
 
 #: Every table a ledger keeps, in an order that satisfies no constraint but reads well:
 #: the log first, then the chain, then what is derived from them.
@@ -81,6 +82,20 @@ def parse_store(spec: str) -> str:
 def migrate(source: str, target: str, *, chunk: int = 5000) -> MigrationReport:
     """Copy the ledger at ``source`` into the empty store ``target`` and prove they are the same ledger."""
     source, target = parse_store(source), parse_store(target)
+    # Never into someone else's database; a migration refused or failed removes the file it made.
+    tables = check_new_ledger_target(target, "migrate")
+    if tables and holds_ledger(target):
+        raise LedgerExists(redact(target))
+    made = [p for p in sqlite_files(target) if not p.exists()] if tables is None else []
+    try:
+        return _migrate(source, target, chunk)
+    except BaseException:
+        for path in made:
+            path.unlink(missing_ok=True)
+        raise
+
+
+def _migrate(source: str, target: str, chunk: int) -> MigrationReport:
     with Ledger(source, load_entrypoints=False) as src:
         app = LedgerApplication(env=store_env(target))  # creates the target's tables
         try:

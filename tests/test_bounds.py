@@ -102,3 +102,37 @@ def test_hostile_sizes_and_times_are_validation_errors_and_write_nothing(small, 
         call(small)
     assert field in err.value.errors, err.value
     assert dump(db_path) == before  # consistency() refused before signing a checkpoint
+
+
+# -- where a ledger may be created (issue 18, part 5) ------------------------------------------
+
+
+def test_init_and_migrate_refuse_a_database_of_someone_elses(tmp_path, small):
+    import sqlite3 as sq
+
+    from ledger.migrate import migrate
+    from ledger.target import TargetNotEmpty
+
+    other = tmp_path / "other.db"
+    with sq.connect(other) as conn:
+        conn.execute("CREATE TABLE people (name TEXT)")
+    before = other.read_bytes()
+    for attempt in (lambda: Ledger.init(str(other)), lambda: Ledger(str(other), create=True),
+                    lambda: migrate(small.db if not small.db.startswith("postgresql") else small.db, str(other))):
+        with pytest.raises(TargetNotEmpty, match=r"db: holds other tables \(people\)"):
+            attempt()
+    assert other.read_bytes() == before and not (tmp_path / "other.db-wal").exists()
+
+
+@pytest.mark.parametrize("db, rule", [(":memory:", "in-memory"), ("file::memory:", "in-memory"),
+                                      ("/nonexistent/x.db", "does not exist"), ("/dev/null", "not a regular file")])
+def test_init_refuses_targets_that_are_not_a_new_file(db, rule):
+    with pytest.raises(ValidationError, match=rule):
+        Ledger.init(db)
+
+
+def test_a_refused_init_leaves_no_file_behind(tmp_path):
+    target = tmp_path / "new.db"
+    with pytest.raises(ValidationError):
+        Ledger.init(str(target), ledger_id="not a valid id!")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -31,7 +31,6 @@ class NotFound(LedgerError):
     """A read that found nothing (the method returned ``None``): exit 1 like any refusal."""
 
     def __init__(self, message: str) -> None:
-        self.message_text = message
         super().__init__(message)
 
 

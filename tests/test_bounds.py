@@ -118,7 +118,7 @@ def test_init_and_migrate_refuse_a_database_of_someone_elses(tmp_path, small):
         conn.execute("CREATE TABLE people (name TEXT)")
     before = other.read_bytes()
     for attempt in (lambda: Ledger.init(str(other)), lambda: Ledger(str(other), create=True),
-                    lambda: migrate(small.db if not small.db.startswith("postgresql") else small.db, str(other))):
+                    lambda: migrate(small.db, str(other))):
         with pytest.raises(TargetNotEmpty, match=r"db: holds other tables \(people\)"):
             attempt()
     assert other.read_bytes() == before and not (tmp_path / "other.db-wal").exists()

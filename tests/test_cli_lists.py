@@ -49,7 +49,7 @@ def test_transfers_filters(db):
 
 def test_transfers_refuses_a_limit_below_1(db):
     result = CliRunner().invoke(cli, ["transfers", "--limit", "0"], env={"LEDGER_DB": db})
-    assert (result.exit_code, result.stderr) == (1, "Error: invalid transfers: limit: must be an integer of at least 1.\n")
+    assert (result.exit_code, result.stderr) == (1, "Error: invalid transfers: limit: must be an integer from 1 to 9007199254740991.\n")
 
 
 def test_holds_accounts_schemes_facts(db):

@@ -30,7 +30,6 @@ from ledger_audit import (
     leaf_hash,
     parse_canonical,
     root_from_leaf_hashes,
-    verifier_key,
     verify_chain,
     verify_checkpoint,
     verify_consistency_file,
@@ -40,6 +39,8 @@ from ledger_audit import (
 )
 from ledger_audit.cli import main as ledger_audit_main
 from ledger_audit.rotation import rotation_message
+
+from ledger.signing import verifier_key
 
 VECTORS = Path(__file__).resolve().parent.parent / "docs" / "vectors"
 NOT_GENERATED = {"README.md", "generate.py"}

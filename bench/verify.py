@@ -46,6 +46,7 @@ def run(n: int, repeats: int) -> list[Figure]:
             bare: list[float] = []
             audit: list[float] = []
             exported: list[float] = []
+            plain: list[float] = []
             out = d / "export"
             lg.export(str(out), formats=[])
             key = lg.public_key
@@ -57,6 +58,7 @@ def run(n: int, repeats: int) -> list[Figure]:
                 bare.append(timed(lambda: bare_sha256(leaves)))
                 audit.append(timed(lambda: verify_chain(records)))
                 exported.append(timed(lambda: verify_export(out, key)))
+                plain.append(timed(lambda: verify_export(out, key, reference=True)))
         finally:
             lg.close()
     sha = median_rate(len(leaves), bare)
@@ -68,4 +70,6 @@ def run(n: int, repeats: int) -> list[Figure]:
         # The auditor's whole job: read the export files, check every leaf and body, the Merkle
         # root and the checkpoint signature.
         Figure("ledger-audit verify (export) events/s", median_rate(len(records), exported), sha, "same", GOAL, n),
+        # The same export read plainly by the reference kernel (--reference): no goal, a yardstick.
+        Figure("ledger-audit verify --reference events/s", median_rate(len(records), plain), sha, "same", None, n),
     ]

@@ -7,9 +7,7 @@ import json
 import re
 from typing import Any
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.persistence import Recording, Transcoder
-
+from .store.es_adapter import Application, Recording, Transcoder, save_aggregates
 from .store.transcoder import CanonicalJSONTranscoder
 
 SQLITE_FACTORY = "ledger.store.sqlite:ChainedSQLiteFactory"
@@ -55,15 +53,7 @@ class LedgerApplication(Application):
         recomputes from the protocol's members every time: ~10 % of a batch of transfers.
         The ledger only ever saves aggregates, so it collects their events directly.
         """
-        processing_event: ProcessingEvent = ProcessingEvent()
-        for aggregate in objs:
-            processing_event.events.extend(aggregate.collect_events())
-            processing_event.aggregates[aggregate.id] = aggregate
-        processing_event.saved_kwargs.update(kwargs)
-        recordings = self._record(processing_event)
-        self._take_snapshots(processing_event)
-        self._notify(recordings)
-        return recordings
+        return save_aggregates(self, objs, kwargs)
 
 
 def sqlite_env(path: str, **extra: Any) -> dict[str, str]:

@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from ledger_audit.checkpoint import Checkpoint, generate_signer, sign_checkpoint, sign_note, verifier_key, verify_note
+from ledger_audit.checkpoint import Checkpoint, verify_note
 from ledger_audit.errors import VerificationError
-from ledger_audit.manifest import note_text as manifest_note_text
 
 from .errors import CheckpointRefused, KeyFileExists, KeyFileMissing
-
-ROTATION_HEADER = "commons-ledger key rotation"
+from .signing import generate_signer, sign_checkpoint, sign_manifest, sign_rotation, verifier_key
 
 
 class KeyRotatedMeanwhile(Exception):
@@ -44,11 +42,6 @@ class SignedCheckpoint:
             "root": base64.b64encode(self.root).decode(),
             "note": self.note,
         }
-
-
-def rotation_message(ledger_id: str, new_key: str, effective_size: int) -> str:
-    """The exact text the old key signs to hand over to ``new_key`` (docs/chain-spec.md §7)."""
-    return f"{ROTATION_HEADER}\n{ledger_id}\n{new_key}\n{effective_size}\n"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -138,8 +131,7 @@ class Signer:
             raise CheckpointRefused(
                 "the signing key changed since the export's checkpoint was signed (a key rotation?): export again"
             ) from None
-        text = manifest_note_text(checkpoint.origin, checkpoint.size, checkpoint.root, manifest_digest)
-        return sign_note(text, signer)
+        return sign_manifest(Checkpoint(checkpoint.origin, checkpoint.size, checkpoint.root), manifest_digest, signer)
 
     def prepare_rotation(self, effective_size: int) -> tuple[str, str]:
         """Create the next key (kept in ``<key>.next`` until the rotation commits).
@@ -152,10 +144,7 @@ class Signer:
         else:
             signer, new_key = generate_signer(self.ledger_id)
             _write_private(self.next_path, signer + "\n")
-        note = sign_note(rotation_message(self.ledger_id, new_key, effective_size), self.signer_key())
-        signature_line = note.rstrip("\n").rsplit("\n", 1)[1]
-        raw = base64.b64decode(signature_line.rsplit(" ", 1)[1])[4:]  # drop the 4-byte key id
-        return new_key, base64.b64encode(raw).decode()
+        return new_key, sign_rotation(self.signer_key(), self.ledger_id, new_key, effective_size)
 
     def finish_rotation(self, current_key: str) -> None:
         """After the rotation event committed: retire the old key file and install the new one.

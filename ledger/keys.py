@@ -5,10 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ledger_audit.checkpoint import generate_signer
-
 from .app import is_postgres_url
 from .errors import KeyFileExists
+from .signing import generate_signer
 
 
 def key_path_for(db: str) -> Path:

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from ledger_audit import leaf_hash, rfc6962
 from ledger_audit.checkpoint import verify_checkpoint
 from ledger_audit.errors import VerificationError
+from ledger_audit.rotation import rotation_message
 
 from ledger import CheckpointRefused, Ledger
-from ledger.checkpoints import rotation_message
 
 # Every test here runs on both stores (tests/conftest.py).
 BACKENDS = ("sqlite", "postgres")
@@ -128,7 +128,7 @@ def test_key_rotation_is_a_chained_event_signed_by_the_old_key(small):
     raw = base64.b64decode(old_key.split("+", 2)[2])[1:]
     Ed25519PublicKey.from_public_bytes(raw).verify(
         base64.b64decode(event["signature"]),
-        rotation_message("proofs.example/l", new_key, rotation["effective_size"]).encode(),
+        rotation_message("proofs.example/l", new_key, rotation["effective_size"]),
     )
     note = small.checkpoint().note
     verify_checkpoint(note, new_key, "proofs.example/l")

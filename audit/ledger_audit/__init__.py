@@ -1,7 +1,12 @@
 """The auditor's side of the commons ledger: stdlib and ``cryptography`` only.
 
 Everything here works from exported files and a public key; nothing imports the
-ledger itself, eventsourcing or pluggy, so an auditor can read all of it.
+ledger itself, eventsourcing or pluggy, so an auditor can read all of it. Nothing here
+signs: signing is the ledger's (``ledger.signing``). :mod:`ledger_audit.reference` is the
+spec read plainly (``verify_export(..., reference=True)``); :mod:`ledger_audit.export`
+is the verifier with its speed-ups (:mod:`ledger_audit.shapes`, the fast paths of
+:mod:`~ledger_audit.canonical`, :mod:`~ledger_audit.chain` and
+:mod:`~ledger_audit.export_files`).
 """
 
 from .canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_canonical
@@ -19,10 +24,7 @@ from .chain import (
 )
 from .checkpoint import (
     Checkpoint,
-    generate_signer,
     key_id,
-    sign_checkpoint,
-    sign_note,
     verifier_key,
     verify_checkpoint,
     verify_note,
@@ -64,7 +66,7 @@ from .rfc6962 import (
     verify_consistency,
     verify_inclusion,
 )
-from .rotation import KeyHistory, Rotation, rotation_message, sign_rotation, verify_rotation
+from .rotation import KeyHistory, Rotation, rotation_message, verify_rotation
 
 __all__ = [
     "EMPTY_ROOT",
@@ -88,7 +90,6 @@ __all__ = [
     "body_hash",
     "canonical_bytes",
     "consistency_proof",
-    "generate_signer",
     "hash_children",
     "hash_leaf",
     "inclusion_proof",
@@ -100,8 +101,6 @@ __all__ = [
     "root_from_consistency_proof",
     "root_from_inclusion_proof",
     "root_from_leaf_hashes",
-    "sign_checkpoint",
-    "sign_note",
     "verifier_key",
     "verify_chain",
     "verify_checkpoint",
@@ -128,7 +127,6 @@ __all__ = [
     "RotationError",
     "UnitTotals",
     "rotation_message",
-    "sign_rotation",
     "verify_consistency_file",
     "verify_export",
     "verify_receipt",

@@ -55,7 +55,7 @@ _TREE_SIZE = re.compile(r"(?:0|[1-9][0-9]{0,19})\Z")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f]")  # ASCII controls other than newline
 
 
-def _b64decode(text: str) -> bytes | None:
+def b64decode(text: str) -> bytes | None:
     """Strict RFC 4648 §4 base64: only the alphabet, correct padding, canonical bits."""
     try:
         raw = base64.b64decode(text.encode("ascii"), validate=True)
@@ -76,7 +76,7 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _valid_name(name: object) -> bool:
+def valid_key_name(name: object) -> bool:
     """Key names are non-empty, without Unicode spaces, plus signs or control characters."""
     return (
         isinstance(name, str)
@@ -113,11 +113,11 @@ def _parse_key(text: object, private: bool) -> _Key:
     id_hex, sep2, b64 = rest.partition("+")
     if not (sep1 and sep2):
         raise KeyFormatError(f"{kind} key must be name+keyid+base64")
-    if not _valid_name(name):
+    if not valid_key_name(name):
         raise KeyFormatError(f"invalid key name {name!r}")
     if not _KEY_ID_HEX.match(id_hex):
         raise KeyFormatError(f"key ID {id_hex!r} must be 8 lowercase hex digits")
-    raw = _b64decode(b64)
+    raw = b64decode(b64)
     if raw is None:
         raise KeyFormatError("key material is not canonical base64")
     if len(raw) != 33 or raw[0] != ALG_ED25519:
@@ -137,25 +137,20 @@ def _verifier_string(name: str, public: bytes) -> str:
     return f"{name}+{key_id(name, public).hex()}+{_b64encode(bytes([ALG_ED25519]) + public)}"
 
 
-def generate_signer(name: str) -> tuple[str, str]:
-    """A new Ed25519 key named ``name``: returns ``(signer_key, verifier_key)`` strings."""
-    if not _valid_name(name):
-        raise KeyFormatError(f"invalid key name {name!r}")
-    private = Ed25519PrivateKey.generate()
-    seed = private.private_bytes_raw()
-    public = private.public_key().public_bytes_raw()
-    signer = f"{SIGNER_PREFIX}{name}+{key_id(name, public).hex()}+{_b64encode(bytes([ALG_ED25519]) + seed)}"
-    return signer, _verifier_string(name, public)
-
-
 def verifier_key(signer_key: str) -> str:
-    """The verifier key string that belongs to ``signer_key``."""
+    """The verifier key string that belongs to ``signer_key``.
+
+    Kept for callers that still import it from here (``ledger init`` in ``ledger/cli.py``);
+    the ledger's own is :func:`ledger.signing.verifier_key`, with the rest of signing. The
+    verifier itself never reads a private key.
+    """
     key = _parse_key(signer_key, private=True)
     public = Ed25519PrivateKey.from_private_bytes(key.material).public_key().public_bytes_raw()
     return _verifier_string(key.name, public)
 
 
-def _check_text(text: object) -> str:
+def check_note_text(text: object) -> str:
+    """``text`` if a note may have it as its text (a string ending in a newline, UTF-8, no controls); for signers."""
     if not isinstance(text, str):
         raise NoteError(f"note text must be a string, got {type(text).__name__}")
     if not text.endswith("\n"):
@@ -165,14 +160,6 @@ def _check_text(text: object) -> str:
     if _CONTROL.search(text):
         raise NoteError("note text contains a control character other than newline")
     return text
-
-
-def sign_note(text: str, signer_key: str) -> str:
-    """Sign ``text`` (which must end with a newline) and return the signed note."""
-    text = _check_text(text)
-    key = _parse_key(signer_key, private=True)
-    signature = Ed25519PrivateKey.from_private_bytes(key.material).sign(text.encode("utf-8"))
-    return f"{text}\n{SIGNATURE_PREFIX}{key.name} {_b64encode(key.key_id + signature)}\n"
 
 
 def verify_note(note: str | bytes, verifier_key: str) -> str:
@@ -212,9 +199,9 @@ def verify_note(note: str | bytes, verifier_key: str) -> str:
         if not line.startswith(SIGNATURE_PREFIX):
             raise NoteError(f"signature line {number} does not start with an em dash and a space")
         name, space, b64 = line[len(SIGNATURE_PREFIX) :].partition(" ")
-        if not space or not _valid_name(name):
+        if not space or not valid_key_name(name):
             raise NoteError(f"signature line {number} has no valid key name")
-        raw = _b64decode(b64)
+        raw = b64decode(b64)
         if raw is None or len(raw) < 5:
             raise NoteError(f"signature line {number} is not canonical base64 of a key ID and signature")
         if name != key.name or raw[:4] != key.key_id:
@@ -267,15 +254,10 @@ class Checkpoint:
         origin, size, root_b64 = lines
         if not _TREE_SIZE.match(size):
             raise CheckpointError(f"tree size {size[:30]!r} is not a decimal without leading zeros")
-        root = _b64decode(root_b64)
+        root = b64decode(root_b64)
         if root is None or len(root) != 32:
             raise CheckpointError("root is not canonical base64 of 32 bytes")
         return cls(origin, int(size), root)
-
-
-def sign_checkpoint(checkpoint: Checkpoint, signer_key: str) -> str:
-    """Sign ``checkpoint`` as a note. (tlog-checkpoint: the key name SHOULD be the origin.)"""
-    return sign_note(checkpoint.to_text(), signer_key)
 
 
 def verify_checkpoint(note: str | bytes, verifier_key: str, origin: str) -> Checkpoint:

@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import zip_longest
 from typing import Optional, Protocol
@@ -92,13 +92,15 @@ class Failure:
     checkpoint: Checkpoint
     leaves: Lookahead
     bodies: Lookahead
+    #: How a line is read as a leaf: the verifier's parser, or the reference kernel's (the same leaves).
+    parse: Callable[[bytes, int], Leaf] = parse_leaf
 
 
-def _leaf(line: Optional[bytes], position: int) -> Optional[Leaf]:
+def _leaf(line: Optional[bytes], position: int, parse: Callable[[bytes, int], Leaf] = parse_leaf) -> Optional[Leaf]:
     if line is None:
         return None
     try:
-        return parse_leaf(line, position)
+        return parse(line, position)
     except ChainError:
         return None
 
@@ -143,9 +145,9 @@ def _seq_occurs(lines: Iterable[bytes], seq: int) -> bool:
 def classify(f: Failure) -> ExportError:
     """The :class:`ExportError` for the chain failure ``f`` (rules in the module docstring)."""
     p = f.position
-    leaf = _leaf(f.line, p)
+    leaf = _leaf(f.line, p, f.parse)
     if leaf is None:  # rule 1
-        nxt = _leaf(next(iter(f.leaves.peek(1)), None), p)
+        nxt = _leaf(next(iter(f.leaves.peek(1)), None), p, f.parse)
         if nxt is not None and nxt.seq == p and nxt.prev == f.head:
             return ExportError("inserted", p, f"line {p} is not a leaf ({f.error.reason}); the next line is leaf {p}")
         return ExportError("edited", p, f.error.reason)
@@ -170,7 +172,7 @@ def _broken_link(f: Failure, leaf: Leaf) -> ExportError:
     if p == 0:
         return ExportError("edited", 0, "the genesis leaf's prev is not 64 zeros")
     own = leaf_hash(f.line)
-    nxt = _leaf(next(iter(f.leaves.peek(1)), None), p + 1)
+    nxt = _leaf(next(iter(f.leaves.peek(1)), None), p + 1, f.parse)
     earlier = ExportError(
         "edited",
         p - 1,
@@ -197,7 +199,7 @@ def _earlier_seq(f: Failure, leaf: Leaf) -> ExportError:
         own = leaf_hash(f.line)
         if own.hex() == f.head:
             return ExportError("inserted", p, f"line {p} repeats leaf {p - 1}")
-        nxt = _leaf(next(iter(f.leaves.peek(1)), None), p + 1)
+        nxt = _leaf(next(iter(f.leaves.peek(1)), None), p + 1, f.parse)
         if nxt is not None and nxt.prev == own.hex():
             return ExportError(
                 "inserted",
@@ -209,7 +211,7 @@ def _earlier_seq(f: Failure, leaf: Leaf) -> ExportError:
 
 def _later_seq(f: Failure, leaf: Leaf) -> ExportError:
     p, s = f.position, leaf.seq
-    nxt = _leaf(next(iter(f.leaves.peek(1)), None), p)
+    nxt = _leaf(next(iter(f.leaves.peek(1)), None), p, f.parse)
     rest = f.leaves.rest()
     if nxt is not None and nxt.seq == p and nxt.prev == f.head:
         next(rest)  # the fitting leaf p itself

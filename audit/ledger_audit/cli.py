@@ -3,6 +3,7 @@
 ::
 
     ledger-audit verify DIR --key PUBKEY [--previous CHECKPOINT_FILE] [--conservation] [--legacy] [--json] [--progress]
+                        [--reference]
     ledger-audit receipt FILE --key PUBKEY [--json]
     ledger-audit consistency OLD_CHECKPOINT NEW_CHECKPOINT PROOF --key PUBKEY [--old-key PUBKEY] [--json]
 
@@ -85,6 +86,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept an export without a signed manifest (written before they were signed): chain files only",
     )
+    verify.add_argument(
+        "--reference",
+        action="store_true",
+        help="check with the reference kernel alone: the plain reading of the spec, one event at a time (slower)",
+    )
 
     receipt = sub.add_parser("receipt", help="verify a receipt (chain-spec §9)")
     receipt.add_argument("file", metavar="FILE")
@@ -165,6 +171,7 @@ def _run(args: argparse.Namespace) -> tuple[dict, list[str]]:
             conservation=args.conservation,
             progress=_progress(args.progress),
             legacy=args.legacy,
+            reference=args.reference,
         )
         return report.to_dict(), _verify_lines(report)
     if args.command == "receipt":

@@ -679,6 +679,7 @@ def verify_export(
     conservation: bool = False,
     progress: Optional[Progress] = None,
     legacy: bool = False,
+    reference: bool = False,
 ) -> ExportReport:
     """Verify the export in ``directory`` against the trusted ``verifier_key``.
 
@@ -694,9 +695,16 @@ def verify_export(
         manifests were signed, §8): only its chain files are verified, and the report's
         ``unverified`` lists every other file. Without it, a missing ``manifest.json`` or
         ``manifest.sig`` is ``unsigned``: a stripped signature looks exactly like an old export.
+    :param reference: walk with the reference kernel (:mod:`ledger_audit.reference`), the plain
+        reading of the spec one event at a time, instead of this module's fast path. Same outcome
+        (tests/audit/test_reference_kernel.py), several times slower.
     :return: an :class:`ExportReport`; raises :class:`ExportError` (kind, seq, reason) at
         the first failure, :class:`~ledger_audit.errors.KeyFormatError` if
         ``verifier_key`` is not a key at all.
     """
     trusted = _trusted(verifier_key)
+    if reference:
+        from .reference import verify_export_reference  # the kernel never imports this module's fast path
+
+        return verify_export_reference(Path(directory), trusted, previous_checkpoint, conservation, progress, legacy)
     return _Walk(Path(directory), trusted, previous_checkpoint, conservation, progress, legacy).run()

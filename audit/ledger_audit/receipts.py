@@ -25,7 +25,7 @@ from typing import Any, Optional
 
 from .canonical import parse_canonical
 from .chain import Leaf, body_hash, leaf_hash, parse_leaf
-from .checkpoint import Checkpoint, _b64decode, verify_checkpoint, verify_note
+from .checkpoint import Checkpoint, b64decode, verify_checkpoint, verify_note
 from .errors import (
     CanonicalFormError,
     ChainError,
@@ -108,7 +108,7 @@ def _hashes(proof: Any, seq: Optional[int], error: type[ExportError]) -> list[by
         raise error("malformed", seq, f"the proof must be a list of at most {MAX_PROOF_HASHES} base64 hashes")
     out = []
     for i, item in enumerate(proof):
-        raw = _b64decode(item) if isinstance(item, str) else None
+        raw = b64decode(item) if isinstance(item, str) else None
         if raw is None or len(raw) != 32:
             raise error("malformed", seq, f"proof hash {i} is not canonical base64 of 32 bytes")
         out.append(raw)

@@ -13,14 +13,13 @@ checkpoint of size ``n`` is checked with the key of the latest rotation whose
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .checkpoint import _b64decode, _parse_key
+from .checkpoint import _parse_key, b64decode
 from .errors import KeyFormatError, RotationError, SignatureError
 
 ROTATION_TYPE = "ledger.key.rotated.v1"
@@ -30,15 +29,6 @@ ROTATION_HEADER = "commons-ledger key rotation"
 def rotation_message(ledger_id: str, new_key: str, effective_size: int) -> bytes:
     """The exact bytes the old key signs to hand over to ``new_key``."""
     return f"{ROTATION_HEADER}\n{ledger_id}\n{new_key}\n{effective_size}\n".encode()
-
-
-def sign_rotation(signer_key: str, ledger_id: str, new_key: str, effective_size: int) -> str:
-    """Base64 of the Ed25519 signature by ``signer_key`` (the old key) over the rotation message."""
-    key = _parse_key(signer_key, private=True)
-    signature = Ed25519PrivateKey.from_private_bytes(key.material).sign(
-        rotation_message(ledger_id, new_key, effective_size)
-    )
-    return base64.b64encode(signature).decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -72,7 +62,7 @@ def verify_rotation(body: Any, current_key: str, ledger_id: str, seq: int) -> Ro
     if parsed_new.name != ledger_id:
         raise RotationError(f"the new key is named {parsed_new.name!r}, not the ledger id {ledger_id!r}")
     old = _parse_key(current_key, private=False)
-    raw = _b64decode(signature)
+    raw = b64decode(signature)
     if raw is None or len(raw) != 64:
         raise RotationError("signature is not canonical base64 of 64 bytes")
     try:

@@ -20,7 +20,7 @@ from .base import emit, open_ledger
 
 def init(db: str, kwargs: dict[str, Any], as_json: bool) -> None:
     """Prints the ledger id, the key file and its public (verifier) key."""
-    from ledger_audit import verifier_key
+    from ..signing import verifier_key
 
     with Ledger.init(db, kwargs.pop("ledger_id", None), **kwargs) as ledger:
         path = Path(ledger.key_path)

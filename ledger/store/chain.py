@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any, Callable, NamedTuple, Optional, Sequence
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
 from ledger_audit import FORMAT_VERSION, GENESIS_PREV, GENESIS_TYPE, body_hash, leaf_hash, make_leaf, parse_canonical
 from ledger_audit.canonical import MAX_SAFE_INTEGER
 from ledger_audit.chain import TS_FORMAT
@@ -20,6 +19,7 @@ from ledger_audit.rfc6962 import hash_children, root_from_leaf_hashes
 
 from ..errors import LedgerError, LedgerExists
 from ..merkle import BLOCK, LEAVES_SQL, NODE_SQL, STORED_LEVEL
+from .es_adapter import StoredEvent
 
 
 class ChainedRow(NamedTuple):

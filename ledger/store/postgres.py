@@ -36,16 +36,17 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 from uuid import UUID
 
 import psycopg
-from eventsourcing import persistence as es
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore, PostgresFactory
 from psycopg.adapt import Loader
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL
 
 from .chain import ChainWriter
+from .es_adapter import StoredEvent, postgres_classes
+from .es_adapter import persistence as es
 from .readers import ReaderConnections
 from .writeset import APPEND_ONLY_TABLES, SCHEMA, WriteSet
+
+PostgresApplicationRecorder, PostgresDatastore, PostgresFactory = postgres_classes()
 
 EVENTS_TABLE = "stored_events"
 

@@ -25,18 +25,16 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional, Sequence
 from uuid import UUID
 
-from eventsourcing import persistence as es
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import (
-    SQLITE3_DEFAULT_LOCK_TIMEOUT,
+from .chain import ChainWriter
+from .es_adapter import (
     SQLiteApplicationRecorder,
-    SQLiteConnection,
-    SQLiteConnectionPool,
     SQLiteCursor,
     SQLiteFactory,
+    StoredEvent,
+    sqlite_connection,
+    use_statement_caching_pool,
 )
-
-from .chain import ChainWriter
+from .es_adapter import persistence as es
 from .readers import ReaderConnections
 from .writeset import APPEND_ONLY_TABLES, SCHEMA, WriteSet
 
@@ -119,7 +117,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
     def insert_checkpoint(self, size: int, root: bytes, note: str, signed_at: str) -> None:
         """Keep a signed checkpoint beside the chain (idempotent for an identical note)."""
         with self.datastore.get_connection(commit=True) as conn:
-            raw: sqlite3.Connection = conn._sqlite_conn
+            raw: sqlite3.Connection = sqlite_connection(conn)
             try:
                 raw.execute("BEGIN IMMEDIATE")
                 raw.execute(
@@ -138,7 +136,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         """
         counts: dict[str, int] = {}
         with self.datastore.get_connection(commit=True) as conn:
-            raw: sqlite3.Connection = conn._sqlite_conn
+            raw: sqlite3.Connection = sqlite_connection(conn)
             try:
                 raw.execute("BEGIN IMMEDIATE")
                 for table, columns, rows in tables:
@@ -173,7 +171,7 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Optional[Sequence[int]]:
         with self.datastore.get_connection(commit=True) as conn:
-            raw: sqlite3.Connection = conn._sqlite_conn
+            raw: sqlite3.Connection = sqlite_connection(conn)
             cursor = SQLiteCursor(raw.cursor())
             try:
                 cursor.execute("BEGIN IMMEDIATE")
@@ -217,36 +215,6 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         return ids
 
 
-#: Prepared statements kept per connection: every statement the write path and the
-#: plugins' in-transaction reads run, with room to spare.
-STATEMENT_CACHE = 256
-
-
-class StatementCachingPool(SQLiteConnectionPool):
-    """The library's pool, with connections that keep :data:`STATEMENT_CACHE` prepared statements."""
-
-    def _create_connection(self) -> SQLiteConnection:
-        try:
-            c = sqlite3.connect(
-                database=self.db_name,
-                uri=True,
-                check_same_thread=False,
-                isolation_level=None,
-                cached_statements=STATEMENT_CACHE,
-                timeout=self.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT,
-            )
-        except (sqlite3.Error, TypeError) as e:
-            raise es.InterfaceError(e) from e
-        if not self.is_sqlite_memory_mode and not self.is_journal_mode_wal:
-            mode = c.execute("PRAGMA journal_mode").fetchone()[0]
-            if mode.lower() != "wal":
-                c.execute("PRAGMA journal_mode=WAL")
-                self.journal_mode_was_changed_to_wal = True
-            self.is_journal_mode_wal = True
-        c.row_factory = sqlite3.Row
-        return SQLiteConnection(sqlite_conn=c, max_age=self.max_age)
-
-
 class ChainedSQLiteFactory(SQLiteFactory):
     """Infrastructure factory: ``PERSISTENCE_MODULE=ledger.store.sqlite:ChainedSQLiteFactory``."""
 
@@ -254,6 +222,4 @@ class ChainedSQLiteFactory(SQLiteFactory):
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
-        # Swapped before any connection exists (the library's pool connects lazily).
-        pool = self.datastore.pool
-        self.datastore.pool = StatementCachingPool(db_name=pool.db_name, lock_timeout=pool.lock_timeout)
+        use_statement_caching_pool(self)  # before any connection exists: the library's pool connects lazily

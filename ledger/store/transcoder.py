@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 from ledger_audit import canonical_bytes
+
+from .es_adapter import DatetimeAsISO, JSONTranscoder, UUIDAsHex
 
 
 class CanonicalJSONTranscoder(JSONTranscoder):

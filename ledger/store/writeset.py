@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Sequence
 from uuid import UUID
 
-from eventsourcing import persistence as es
 from ledger_audit.readmodels import result_json
 
 from ..errors import (
@@ -27,6 +26,7 @@ from ..errors import (
     UnknownAccount,
 )
 from .chain import ChainedRow
+from .es_adapter import persistence as es
 
 EventKey = tuple[UUID, int]
 

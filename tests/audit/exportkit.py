@@ -23,14 +23,13 @@ from ledger_audit import (
     body_hash,
     canonical_bytes,
     consistency_proof,
-    generate_signer,
     inclusion_proof,
     leaf_hash,
     make_leaf,
     root_from_leaf_hashes,
-    sign_checkpoint,
-    verifier_key,
 )
+
+from ledger.signing import generate_signer, sign_checkpoint, verifier_key
 
 LEDGER = "kit.commons-ledger.local/audit"
 NAMESPACE = uuid.UUID("6f0b1a52-0c3e-4b8e-9a57-2d1c4e5f6a7b")

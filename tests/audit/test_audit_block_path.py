@@ -15,8 +15,8 @@ from pathlib import Path
 
 import ledger_audit.export as export
 import pytest
+from alterations import ACTIONS, alter, bigger
 from canonical_values import body_near, full_check_accepts, json_values, leaf_fields, mutate, stamps, types
-from exportkit import ExportKit, community
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ledger_audit import ExportError, canonical_bytes, make_leaf, parse_canonical, verify_export
@@ -24,16 +24,7 @@ from ledger_audit.chain import _parse_leaf_fully, real_time
 from ledger_audit.errors import ChainError
 from ledger_audit.shapes import BodyShapes, leaf_block_pattern, streams_are_uuids, types_are_topics
 
-
-def _bigger() -> ExportKit:
-    """The community ledger plus enough transfers to span several blocks of a few events."""
-    kit = community()
-    for i in range(25):
-        kit.transfer(f"x{i}", "alice", "bob", 1 + i * 7, "minutes", memo=f"memo {i} ✓", withheld=i % 9 == 4)
-    return kit
-
-
-KIT = _bigger()
+KIT = bigger()
 
 
 def _outcome(directory: Path, key: str, block: int, **kwargs) -> object:
@@ -47,52 +38,10 @@ def _outcome(directory: Path, key: str, block: int, **kwargs) -> object:
         export.BLOCK = saved
 
 
-def _alter(lines: list[bytes], action: str, index: int, other: int, byte: int) -> list[bytes]:
-    lines = list(lines)
-    index %= len(lines)
-    other %= len(lines)
-    if action == "flip":
-        line = bytearray(lines[index])
-        if line:
-            line[byte % len(line)] ^= 1 << (byte % 8)
-        lines[index] = bytes(line)
-    elif action == "set":
-        line = bytearray(lines[index])
-        if line:
-            line[other % len(line)] = byte
-        lines[index] = bytes(line)
-    elif action == "delete":
-        del lines[index]
-    elif action == "duplicate":
-        lines.insert(other, lines[index])
-    elif action == "swap":
-        lines[index], lines[other] = lines[other], lines[index]
-    elif action == "space":
-        lines[index] = lines[index].replace(b",", b", ", 1)
-    elif action == "escape":
-        lines[index] = lines[index].replace(b"a", b"\\u0061", 1)
-    # The rules of chain-spec §2 and §3, broken in one line (a leaf's, or a body's for "array"):
-    elif action == "stream-upper":
-        lines[index] = re.sub(rb'"stream":"([0-9a-f-]{36})"', lambda m: m.group(0).upper().replace(b"STREAM", b"stream"),
-                              lines[index], count=1)
-    elif action == "day-31":
-        lines[index] = re.sub(rb'("ts":"[0-9]{4}-[0-9]{2}-)[0-9]{2}', rb"\g<1>31", lines[index], count=1)
-    elif action == "version":
-        lines[index] = re.sub(rb'"version":[0-9]+', b'"version":%d' % (1 + byte % 3), lines[index], count=1)
-    elif action == "type":
-        lines[index] = lines[index].replace(b'.v1"', b'"', 1)
-    elif action == "array":
-        lines[index] = b"[" + lines[index] + b"]"
-    return lines
-
-
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     name=st.sampled_from(["leaves.jsonl", "bodies.jsonl"]),
-    action=st.sampled_from(
-        ["flip", "set", "delete", "duplicate", "swap", "space", "escape", "stream-upper", "day-31", "version", "type",
-         "array"]
-    ),
+    action=st.sampled_from(ACTIONS),
     index=st.integers(0, 10_000),
     other=st.integers(0, 10_000),
     byte=st.integers(0, 255),
@@ -102,7 +51,7 @@ def test_block_and_one_event_walks_agree_on_altered_exports(tmp_path_factory, na
     directory = KIT.write(tmp_path_factory.mktemp("export") / "export")
     path = directory / name
     lines = path.read_bytes().split(b"\n")[:-1]
-    path.write_bytes(b"".join(line + b"\n" for line in _alter(lines, action, index, other, byte)))
+    path.write_bytes(b"".join(line + b"\n" for line in alter(lines, action, index, other, byte)))
     for kwargs in ({}, {"conservation": True}):
         fast = _outcome(directory, KIT.genesis_key, block, **kwargs)
         assert fast == _outcome(directory, KIT.genesis_key, 1, **kwargs)

@@ -15,6 +15,8 @@ from exportkit import ExportKit, community, stream_id
 from ledger_audit import ExportError, ReceiptError, verify_export, verify_receipt
 from ledger_audit.events import NEVER_WITHHELD, SCHEME_REGISTERED
 
+from ledger.signing import verifier_key
+
 FACT = "ledger.fact.recorded.v1"
 BLOCKS = (1, 3, 512)
 
@@ -132,6 +134,4 @@ def test_a_receipt_with_a_withheld_body_verifies():
 
 
 def verifier_key_at(size: int) -> str:
-    from ledger_audit import verifier_key
-
     return verifier_key(KIT.signer_at(size))

@@ -22,14 +22,12 @@ from ledger_audit import (
     ExportError,
     ReceiptError,
     canonical_bytes,
-    generate_signer,
-    sign_checkpoint,
-    sign_note,
-    verifier_key,
     verify_consistency_file,
     verify_export,
     verify_receipt,
 )
+
+from ledger.signing import generate_signer, sign_checkpoint, sign_note, verifier_key
 
 KIT = community()  # 21 events; the rotation at seq 16 hands signing to the new key from size 17
 N = KIT.size

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 from exportkit import ExportKit
-from ledger_audit import verifier_key
+
+from ledger.signing import verifier_key
 
 AUDIT_SRC = Path(__file__).resolve().parents[2] / "audit"
 

@@ -21,11 +21,12 @@ from ledger_audit import (
     KeyFormatError,
     body_hash,
     canonical_bytes,
-    generate_signer,
     leaf_hash,
     make_leaf,
     verify_export,
 )
+
+from ledger.signing import generate_signer
 
 N = 21  # events in the standard ledger
 WITHHELD = 4

@@ -19,14 +19,13 @@ from exportkit import ExportKit, community
 from ledger_audit import (
     ExportError,
     KeyFormatError,
-    generate_signer,
     key_id,
-    sign_note,
-    verifier_key,
     verify_export,
     verify_note,
     verify_receipt,
 )
+
+from ledger.signing import generate_signer, sign_note, verifier_key
 
 LEDGER = "keys.commons-ledger.local/plus"
 

@@ -19,12 +19,13 @@ from ledger_audit import (
     ExportFileError,
     ManifestMissing,
     canonical_bytes,
-    sign_note,
     verify_checkpoint,
     verify_export,
 )
 from ledger_audit.errors import CheckpointError
 from ledger_audit.manifest import NOTE_HEADER, note_text, parse_note_text
+
+from ledger.signing import sign_note
 
 ROTATION = 16  # the community ledger's key rotation
 

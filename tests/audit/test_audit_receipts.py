@@ -14,12 +14,11 @@ from ledger_audit import (
     ConsistencyFileError,
     KeyFormatError,
     ReceiptError,
-    generate_signer,
-    sign_checkpoint,
-    verifier_key,
     verify_consistency_file,
     verify_receipt,
 )
+
+from ledger.signing import generate_signer, sign_checkpoint, verifier_key
 
 KIT = community()  # 21 events; seq 16 rotates the key (effective from size 17); body 4 withheld
 N, ROTATION = 21, 16

@@ -16,14 +16,12 @@ from ledger_audit import (
     NoteError,
     SignatureError,
     VerificationError,
-    generate_signer,
     key_id,
-    sign_checkpoint,
-    sign_note,
-    verifier_key,
     verify_checkpoint,
     verify_note,
 )
+
+from ledger.signing import generate_signer, sign_checkpoint, sign_note, verifier_key
 
 VECTORS = Path(__file__).resolve().parent.parent / "vectors"
 EXAMPLE = json.loads((VECTORS / "c2sp" / "signed-note-example.json").read_text())

@@ -136,7 +136,7 @@ def test_a_garbage_export_gives_a_clear_error(tmp_path: Path):
     (out / "leaves.jsonl").write_bytes(b"\xff\xfe garbage\n{not json}\n")
     (out / "bodies.jsonl").write_bytes(b"null\n")
     (out / "checkpoint.txt").write_text("nonsense")
-    from ledger_audit.checkpoint import generate_signer
+    from ledger.signing import generate_signer
 
     key = generate_signer("x.example/l")[1]
     done = subprocess.run([sys.executable, "-m", "ledger_audit", "verify", str(out), "--key", key],

@@ -12,6 +12,8 @@ from ledger import Ledger, RuleViolation
 from ledger.cli import cli
 from ledger.testing import dump
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def library(db_path, clock):

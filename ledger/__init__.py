@@ -20,6 +20,8 @@ The public API, all importable from ``ledger``:
   :mod:`ledger.hookspecs`. Facts: ``record_fact``, ``fact``, ``facts``.
   :func:`validate` (schema, command name, data) checks a plugin's own input with a
   marshmallow schema and raises :class:`ValidationError` in the ledger's shape.
+* The scheme kit (:mod:`ledger.kit`): :class:`Scheme` (a facade's base), :class:`Record`
+  (results with ``to_dict``), :class:`NotInScheme`, :func:`step_id`.
 
 Amounts are integers in the unit's smallest step; floats are refused.
 """
@@ -67,6 +69,7 @@ from .errors import (
     WriteFromHook,
 )
 from .hookspecs import hookimpl
+from .kit import NotInScheme, Record, Scheme, step_id
 from .ledger import Ledger
 from .plugins import Command, Exporter, FactType, ReadOnlyLedger, SchemeType, TransactionView
 from .results import (
@@ -86,6 +89,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "StoreBusy",
+    "NotInScheme",
+    "Record",
+    "Scheme",
+    "step_id",
     "ReadModelDrift",
     "ReadOnlyLedger",
     "RequestLogTampered",

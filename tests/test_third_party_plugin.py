@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import json
 
+import ledger_tool_library
 import pytest
 from click.testing import CliRunner
 
 from ledger import Ledger, RuleViolation
 from ledger.cli import cli
-from ledger.testing import dump
+from ledger.testing import SchemeContract, dump
+
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
 
 
 @pytest.fixture
@@ -66,3 +69,24 @@ def test_the_plugin_adds_a_cli_command_and_is_listed(library, db_path):
     refused = runner.invoke(cli, ["tool-borrow", "shed", "lou", "drill", "5", "--db", db_path])
     assert (refused.exit_code, refused.output) == (
         1, "Error: rule 'deposit' refused the command: the deposit for 'drill' is 20 tokens, not 5\n")
+
+
+class TestToolLibraryContract(SchemeContract):
+    """The third-party example passes the same contract as the bundled schemes."""
+
+    plugin = ledger_tool_library
+
+    def account_name(self, scheme, role):
+        return role
+
+    def demo(self, ledger, clock):
+        ledger.register_scheme("shed", kind="tool_library")
+        ledger.open_account("shed:desk", "shed")
+        ledger.open_account("lou", "shed")
+        ledger.transfer("shed:issuer", "lou", 50)
+        ledger.record_fact(ledger_tool_library.INVENTORY, "shed", {"tools": [{"name": "drill", "deposit": 20}]})
+        ledger_tool_library.borrow(ledger, "shed", "lou", "drill", 20)
+
+    def refusal(self, ledger, clock):
+        return (lambda: ledger_tool_library.borrow(ledger, "shed", "lou", "saw", 20), RuleViolation,
+                "shed has no tool 'saw' to lend")

@@ -1,5 +1,5 @@
-"""A fresh carbon scheme on a real SQLite file: "green", with a rate table, a verifier, three
-residents and a bakery."""
+"""A fresh carbon scheme on a real SQLite file or PostgreSQL database (``ledger.testing``): "green",
+with a rate table, a verifier, three residents and a bakery."""
 
 from __future__ import annotations
 
@@ -38,16 +38,6 @@ def new_scheme(ledger: Ledger, **options: Any) -> CarbonScheme:
     cs.restock("bakery", "loaf", 5)
     cs.restock("bakery", "cake", 1)
     return cs
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def db_path(tmp_path) -> str:
-    return str(tmp_path / "ledger.db")
 
 
 @pytest.fixture

@@ -10,6 +10,8 @@ from ledger.cli import cli
 
 from .conftest import ITEMS, RATES
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def test_a_scheme_awards_redeems_and_reports_from_the_command_line(db_path, tmp_path):
     runner = CliRunner()

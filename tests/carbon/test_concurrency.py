@@ -14,6 +14,8 @@ from ledger import Ledger, LedgerError
 
 from .conftest import new_scheme, open_ledger
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 ROUNDS = 6
 
 

@@ -9,6 +9,8 @@ from ledger import RuleViolation
 
 from .conftest import dump
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def lots(cs, resident="alice"):
     return [(lot.points, lot.redeemed, lot.expired, lot.remaining) for lot in cs.lots(resident)]

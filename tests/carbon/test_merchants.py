@@ -13,6 +13,8 @@ from ledger import LedgerError, RuleViolation
 
 from .conftest import RESIDENTS, FakeClock, dump, new_scheme, open_ledger
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def test_redeeming_the_last_item_then_one_more_is_refused_naming_the_stock(cs, led, db_path):
     cs.award("alice", "green_travel", 150, verifier="app", evidence="a")

@@ -8,6 +8,8 @@ from ledger import LimitExceeded, RuleViolation
 
 from .conftest import PLUGIN, dump
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def refused(call, db_path: str) -> RuleViolation:
     """Run a call that the plugin must veto; prove nothing was written."""

@@ -1,5 +1,5 @@
-"""A fresh crowdfund on a real SQLite file: currency ``usd`` (cents), an organiser, a host, a
-sponsor and three donors with money, and campaign ``well`` (goal 1000, deadline in 7 days)."""
+"""A fresh crowdfund on a real SQLite file or PostgreSQL database (``ledger.testing``): currency
+``usd`` (cents), an organiser, a host, a sponsor and three donors with money, and campaign ``well`` (goal 1000, deadline in 7 days)."""
 
 from __future__ import annotations
 
@@ -39,16 +39,6 @@ def new_campaign(fund: Crowdfund, clock: FakeClock, name: str = "well", **option
                                     description="a well for the school", funds="grant-2026-07")
     settings.update(options)
     fund.create(name, **settings)
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def db_path(tmp_path) -> str:
-    return str(tmp_path / "ledger.db")
 
 
 @pytest.fixture

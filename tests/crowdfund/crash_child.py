@@ -1,8 +1,9 @@
 """A closer run in a child process that the crash tests kill with SIGKILL.
 
-``python crash_child.py DB NOW stall|run``: opens the ledger at DB with its clock at NOW and
-closes campaign ``well``. With ``stall``, a plugin stops inside the close's write transaction
-(after every post is inserted, before the commit) and announces it by creating ``DB.stalled``,
+``python crash_child.py DB NOW stall|run MARKER``: opens the ledger at DB (a file or a
+``postgresql://`` URL) with its clock at NOW and closes campaign ``well``. With ``stall``, a plugin
+stops inside the close's write transaction (after every post is inserted, before the commit) and
+announces it by creating the file MARKER,
 so the parent kills it exactly half-way; with ``run`` it prints ``closing`` and just closes.
 """
 
@@ -32,8 +33,8 @@ class Stall:
             time.sleep(600)
 
 
-def main(db: str, now: str, mode: str) -> None:
-    extra = [Stall(Path(db + ".stalled"))] if mode == "stall" else []
+def main(db: str, now: str, mode: str, marker: str) -> None:
+    extra = [Stall(Path(marker))] if mode == "stall" else []
     with Ledger(db, clock=FakeClock(datetime.fromisoformat(now)), plugins=[plugin, *extra],
                 load_entrypoints=False) as ledger:
         print("closing", flush=True)
@@ -42,4 +43,4 @@ def main(db: str, now: str, mode: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:4])
+    main(*sys.argv[1:5])

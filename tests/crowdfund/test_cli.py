@@ -11,6 +11,8 @@ from click.testing import CliRunner
 from ledger import Ledger
 from ledger.cli import cli
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def run(db_path):

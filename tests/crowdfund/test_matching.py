@@ -7,6 +7,8 @@ from ledger_crowdfund import Crowdfund, MatchingExists
 
 from .conftest import FUNDED, new_campaign, past_deadline
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def matched(fund: Crowdfund) -> Crowdfund:

@@ -14,6 +14,8 @@ from ledger.testing import FakeClock
 
 from .conftest import DONORS, FUNDED, open_ledger, seed
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 pledge_lists = st.lists(st.tuples(st.sampled_from(DONORS), st.integers(1, 1200)), max_size=8)  # 8 x 1200 < FUNDED
 
 

@@ -13,6 +13,8 @@ from ledger.testing import dump
 
 from .conftest import FUNDED, past_deadline
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def succeeded(fund: Crowdfund, clock) -> Crowdfund:

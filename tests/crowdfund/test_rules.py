@@ -11,6 +11,8 @@ from ledger import RuleViolation
 
 from .conftest import dump, new_campaign, past_deadline
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 SETTLE_BY = "2026-07-08T12:00:00+00:00"
 
 

@@ -12,6 +12,8 @@ from ledger import Ledger
 
 from .conftest import FUNDED, new_campaign, past_deadline
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def pledge_total(fund: Crowdfund, amounts: dict[str, int]) -> None:
     for donor, amount in amounts.items():

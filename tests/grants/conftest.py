@@ -1,5 +1,5 @@
-"""A fresh grants ledger on a real SQLite file: currency ``eur`` (cents), a funder with money,
-three donors, two payees, a restricted fund ``water`` and an unrestricted fund ``general``,
+"""A fresh grants ledger on a real SQLite file or PostgreSQL database (``ledger.testing``): currency
+``eur`` (cents), a funder with money, three donors, two payees, a restricted fund ``water`` and an unrestricted fund ``general``,
 and grant ``g1`` (10 000.00 for clean water, lines staff 6000.00 / supplies 4000.00, 5 % tolerance)."""
 
 from __future__ import annotations
@@ -49,16 +49,6 @@ def award(grants: Grants, name: str = "g1", **options: Any) -> None:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def db_path(tmp_path) -> str:
-    return str(tmp_path / "ledger.db")
-
-
-@pytest.fixture
 def led(db_path: str, clock: FakeClock) -> Iterator[Ledger]:
     with open_ledger(db_path, clock) as ledger:
         yield ledger
@@ -77,6 +67,8 @@ def files(db_path: str) -> dict[str, bytes]:
     Not ``-shm``: it is SQLite's shared-memory index of the WAL, whose read marks every reader
     updates; it holds no data and is rebuilt from the WAL when lost.
     """
+    if "://" in db_path:
+        return {}  # a PostgreSQL database has no file of its own: its rows are compared by dump()
     path = Path(db_path)
     return {p.name: p.read_bytes() for p in sorted(path.parent.glob(path.name + "*"))
             if not p.name.endswith("-shm")}

@@ -15,6 +15,8 @@ from ledger import Ledger, LedgerError
 
 from .conftest import award, open_ledger, seed
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 ROUNDS = 6
 TRANCHE = 100_000  # the grant's 1 000 000 commitment holds exactly 10 of them
 

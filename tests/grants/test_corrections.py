@@ -13,6 +13,8 @@ from ledger import AlreadyReversed
 
 from .conftest import RECEIPT, refused
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def mistyped(grants):

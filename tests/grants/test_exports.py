@@ -11,6 +11,8 @@ from ledger_grants.exports import GIVING_COLUMNS, major
 
 from .conftest import RECEIPT, award
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def reported(led, grants):

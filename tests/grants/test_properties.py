@@ -15,6 +15,8 @@ from ledger.testing import FakeClock
 
 from .conftest import open_ledger
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 # Each step: ("donate", donor index, amount) or ("spend", fund index, share of the fund's balance in 1/100).
 STEPS = st.lists(
     st.one_of(

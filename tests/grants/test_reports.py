@@ -12,6 +12,8 @@ from ledger_grants.reports import BASIS
 
 from .conftest import RECEIPT, refused
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def spent(grants):

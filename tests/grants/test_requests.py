@@ -10,6 +10,8 @@ from ledger import DuplicateRequest
 
 from .conftest import RECEIPT, award, files, refused
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def retried(db_path: str, call):
     """Call twice under one request id; the retry answers the same and leaves every byte alone."""

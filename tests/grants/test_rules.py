@@ -8,6 +8,8 @@ from ledger_grants import Grants, UnknownGrant
 
 from .conftest import RECEIPT, refused
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def spend(grants: Grants, amount: int, line: str = "supplies", day: str = "2026-07-01"):
     return grants.expense("g1", "pumps-ltd", amount, line=line, day=day, evidence=RECEIPT)

@@ -7,6 +7,8 @@ from ledger_grants import UnknownFund, fund_statement, fund_statements, funder_s
 
 from .conftest import RECEIPT, award
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def active(grants, led):

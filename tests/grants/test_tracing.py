@@ -14,6 +14,8 @@ from ledger import Ledger
 
 from .conftest import LEDGER_ID, RECEIPT
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def three_donations(grants, led):

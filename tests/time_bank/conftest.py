@@ -1,4 +1,5 @@
-"""A fresh time bank on a real SQLite file: riverside, with a catalogue and three members."""
+"""A fresh time bank on a real SQLite file or PostgreSQL database (``ledger.testing``): riverside,
+with a catalogue and three members."""
 
 from __future__ import annotations
 
@@ -30,16 +31,6 @@ def new_bank(ledger: Ledger, **options: Any) -> TimeBank:
     for member in MEMBERS:
         bank.join(member)
     return bank
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def db_path(tmp_path) -> str:
-    return str(tmp_path / "ledger.db")
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from ledger import HoldExpired, HoldNotPending, UnknownHold
 
 from .conftest import dump
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def test_an_exchange_to_confirm_waits_as_a_hold_with_the_banks_timeout(bank, clock):
     pending = bank.record_exchange("alice", "bob", 90, "care", "shopping", confirm=True, exchange_id="ex-1")

@@ -12,6 +12,8 @@ from ledger.cli import cli
 
 from .conftest import SERVICES
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 @pytest.fixture
 def run(db_path):

@@ -13,6 +13,8 @@ from ledger.cli import cli
 
 from .conftest import SERVICES
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def test_a_ledger_without_plugins_argument_finds_the_time_bank_kind(db_path, clock):
     # No plugins=: the kind must arrive through the ledger.plugins entry point alone.

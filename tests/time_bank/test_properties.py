@@ -18,6 +18,8 @@ from ledger import LedgerError
 
 from .conftest import MEMBERS, FakeClock, dump, new_bank, open_ledger
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 CATEGORIES = {"garden", "care", "repair"}
 PRICES = {"hot meal": 60}  # the only redeemable service of SERVICES
 FLOOR, CEILING, MAX_EXCHANGE = -600, 3000, 480

@@ -9,6 +9,8 @@ from ledger import LimitExceeded, RuleViolation, UnknownScheme, ValidationError
 
 from .conftest import MEMBERS, SERVICES, dump
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 PLUGIN = "ledger_time_bank.plugin"  # the module's name when registered with plugins=[...]
 
 

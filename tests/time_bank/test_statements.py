@@ -11,6 +11,8 @@ from ledger import UnknownAccount, ValidationError
 
 from .conftest import MEMBERS
 
+BACKENDS = ("sqlite", "postgres")  # every test runs on both stores (ledger.testing)
+
 
 def season(bank):
     """Exchanges in three categories, a pending and a rejected one, a reversal, gifts, a grant, a redemption.

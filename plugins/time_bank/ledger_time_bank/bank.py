@@ -16,12 +16,13 @@ from ledger import (
     FactResult,
     HoldResult,
     Ledger,
+    Scheme,
     TransferResult,
-    UnknownScheme,
+    step_id,
     validate,
 )
 
-from .errors import NotAnExchange, NotATimeBank
+from .errors import NotAnExchange
 from .facts import (
     DEFAULT_CONFIRM_TIMEOUT,
     DEFAULT_MAX_EXCHANGE,
@@ -54,11 +55,6 @@ ServiceLike = Union[Service, Mapping[str, Any]]
 Exchange = Union[TransferResult, HoldResult]
 
 
-def _step_id(request_id: Optional[str], step: str) -> Optional[str]:
-    """A request id per step of a multi-command call, so a retry replays what was done."""
-    return None if request_id is None else f"{request_id}.{step}"
-
-
 def _services(services: Iterable[ServiceLike]) -> dict[str, Any]:
     return {"services": [s.to_dict() if isinstance(s, Service) else dict(s) for s in services]}
 
@@ -67,18 +63,17 @@ def _seconds(value: Union[int, timedelta]) -> int:
     return int(value.total_seconds()) if isinstance(value, timedelta) else value
 
 
-class TimeBank:
+class TimeBank(Scheme):
     """One time bank: a ``time_bank`` scheme, its settings and catalogue facts, and the
     organisation's account ``<bank>:community`` (the community pool)."""
 
-    def __init__(self, ledger: Ledger, bank: str) -> None:
-        scheme = ledger.scheme_info(bank)
-        if scheme is None:  # scheme_info raises UnknownScheme itself; this narrows the type
-            raise UnknownScheme(bank)
-        if scheme.kind != KIND:
-            raise NotATimeBank(bank, scheme.kind)
-        self.ledger = ledger
-        self.bank = bank
+    kind = KIND
+    kind_text = "a time bank"
+    create_hint = "create one with TimeBank.create"
+
+    @property
+    def bank(self) -> str:
+        return self.name
 
     @classmethod
     def create(
@@ -110,9 +105,9 @@ class TimeBank:
         services = _services(catalogue)
         for schema, data in ((SettingsSchema, settings), (CatalogueSchema, services)):
             validate(schema, "time bank create", data)
-        ledger.register_scheme(bank, kind=KIND, floor=floor, ceiling=ceiling, request_id=_step_id(request_id, "scheme"))
-        ledger.record_fact(SETTINGS, bank, settings, request_id=_step_id(request_id, "settings"))
-        ledger.record_fact(CATALOGUE, bank, services, request_id=_step_id(request_id, "catalogue"))
+        ledger.register_scheme(bank, kind=KIND, floor=floor, ceiling=ceiling, request_id=step_id(request_id, "scheme"))
+        ledger.record_fact(SETTINGS, bank, settings, request_id=step_id(request_id, "settings"))
+        ledger.record_fact(CATALOGUE, bank, services, request_id=step_id(request_id, "catalogue"))
         # The pool collects donations and redemptions without a cap: a ceiling would refuse gifts.
         ledger.open_account(
             account_of(bank, ORGANISATION),
@@ -120,7 +115,7 @@ class TimeBank:
             owner=f"time bank {bank}",
             floor=organisation_floor,
             ceiling=None,
-            request_id=_step_id(request_id, "organisation"),
+            request_id=step_id(request_id, "organisation"),
         )
         return cls(ledger, bank)
 
@@ -153,13 +148,11 @@ class TimeBank:
         """Exchanges waiting for their receiver's confirmation, oldest first."""
         account = self.account(member) if member is not None else None
         holds = self.ledger.holds(status="held", account=account)
-        return [h for h in holds if h.code == EXCHANGE and self._is_ours(h.debit)]
+        return [h for h in holds if h.code == EXCHANGE and self.owns(h.debit)]
 
     def describe(self) -> dict[str, Any]:
         """The bank at a glance: limits, settings, organisation account, catalogue size."""
-        scheme = self.ledger.scheme_info(self.bank)
-        if scheme is None:
-            raise UnknownScheme(self.bank)
+        scheme = self.info()
         return {
             "bank": self.bank,
             "unit": scheme.unit,
@@ -279,13 +272,9 @@ class TimeBank:
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _is_ours(self, account: str) -> bool:
-        info = self.ledger.account(account, missing_ok=True)
-        return info is not None and info.scheme == self.bank
-
     def _exchange_hold(self, exchange_id: str) -> HoldResult:
         hold = self.ledger.hold_info(exchange_id)
-        if hold.code != EXCHANGE or not self._is_ours(hold.debit):
+        if hold.code != EXCHANGE or not self.owns(hold.debit):
             raise NotAnExchange(self.bank, exchange_id)
         return hold
 

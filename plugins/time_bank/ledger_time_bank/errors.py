@@ -1,27 +1,23 @@
 """Errors the time bank's Python API raises itself (the rules raise ``ledger.RuleViolation``).
 
-Both are ``LedgerError``s, so the ``ledger`` command line prints them as one ``Error:`` line.
+Both are the kit's ``ledger.NotInScheme`` (a ``LedgerError``), so the ``ledger`` command line
+prints them as one ``Error:`` line.
 """
 
 from __future__ import annotations
 
-from ledger import LedgerError
+from ledger import NotInScheme
+
+# The kit's one NotInScheme under the names this plugin published first.
+NotATimeBank = NotInScheme
 
 
-class NotATimeBank(LedgerError):
-    """``TimeBank(ledger, name)`` for a scheme of another kind."""
-
-    def __init__(self, bank: str, kind: str) -> None:
-        self.bank, self.kind = bank, kind
-        super().__init__(f"scheme {bank!r} is a {kind!r} scheme, not a time bank; create one with TimeBank.create")
-
-
-class NotAnExchange(LedgerError):
+class NotAnExchange(NotInScheme):
     """``confirm``/``reject`` was given a hold that is not a pending-able exchange of this bank."""
 
     def __init__(self, bank: str, exchange_id: str) -> None:
         self.bank, self.exchange_id = bank, exchange_id
-        super().__init__(f"hold {exchange_id!r} is not an exchange of time bank {bank!r}")
+        super().__init__("time_bank", exchange_id, f"hold {exchange_id!r} is not an exchange of time bank {bank!r}")
 
 
 __all__ = ["NotAnExchange", "NotATimeBank"]

@@ -6,12 +6,12 @@ read as frozen data (``Settings``, ``Service``) so rules and apps see the same l
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any, Optional
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from ledger import Ledger
+from ledger import Ledger, Record
 
 from .names import CATALOGUE, SETTINGS
 
@@ -68,7 +68,7 @@ class CatalogueSchema(Schema):
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(Record):
     """A bank's rules as data: the largest exchange, how long a receiver has to confirm, and the
     organisation account's floor (``None`` = unlimited)."""
 
@@ -76,12 +76,9 @@ class Settings:
     confirm_timeout: int = DEFAULT_CONFIRM_TIMEOUT
     organisation_floor: Optional[int] = DEFAULT_ORGANISATION_FLOOR
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class Service:
+class Service(Record):
     """One catalogue entry. ``price`` is the fixed cost in minutes of redeeming it from the
     organisation; ``redeemable`` says whether members may."""
 
@@ -89,9 +86,6 @@ class Service:
     name: str
     price: Optional[int] = None
     redeemable: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def read_settings(ledger: Ledger, bank: str) -> Settings:

@@ -10,11 +10,11 @@ category, so a reversed exchange nets to nothing.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Mapping, Optional
 
-from ledger import Ledger, UnknownAccount, ValidationError
+from ledger import Ledger, Record, UnknownAccount, ValidationError
 
 from .names import CODES, DONATION, EXCHANGE, GRANT, REDEMPTION, account_of
 
@@ -39,7 +39,7 @@ class Movement:
 
 
 @dataclass(frozen=True)
-class MemberStatement:
+class MemberStatement(Record):
     """A member's (or the organisation's) posted movements in a period, by kind, in minutes.
 
     Over the whole history the in-columns minus the out-columns equal ``balance``; for a period,
@@ -62,22 +62,16 @@ class MemberStatement:
     received_for_redemptions: int
     balance: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class CategoryTotal:
+class CategoryTotal(Record):
     category: str
     minutes: int
     exchanges: int
 
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
-class BankStatement:
+class BankStatement(Record):
     """A bank's posted activity in a period. ``hours_exchanged`` is ``minutes_exchanged`` as
     ``H:MM`` (a string: no floats in anything we publish); ``active_members`` counts members in
     at least one exchange of the period."""
@@ -93,9 +87,6 @@ class BankStatement:
     donated: int
     redeemed: int
     categories: list[CategoryTotal] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def hours(minutes: int) -> str:

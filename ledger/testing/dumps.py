@@ -1,29 +1,10 @@
-"""Helpers for testing the ledger and plugins against real SQLite files (no mocks).
-
-``FakeClock`` drives hold deadlines exactly; ``dump`` gives a database's logical
-contents, so a test can prove that a refused command changed nothing.
-"""
+"""A database's whole logical contents, so a test can prove that a refused command changed nothing."""
 
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, datetime, timedelta
 
-from .app import is_postgres_url
-
-
-class FakeClock:
-    """The ledger's clock, moved by hand: ``Ledger(path, clock=FakeClock())``."""
-
-    def __init__(self, start: datetime = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)) -> None:
-        self.now = start
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **kwargs: float) -> datetime:
-        self.now += timedelta(**kwargs)
-        return self.now
+from ..app import is_postgres_url
 
 
 def dump(path: str) -> list[str]:
@@ -56,4 +37,4 @@ def _dump_postgres(url: str) -> list[str]:
     return out
 
 
-__all__ = ["FakeClock", "dump"]
+__all__ = ["dump"]

@@ -467,3 +467,4 @@ def test_a_rewritten_body_with_a_strange_key_is_a_replay_error(member, value):
     topic, body = bodies[member]
     with pytest.raises(ReplayError, match=f"must have {member!r} as a string"):
         ReadModelReplay().feed(1, topic, "s", 1, {**body, member: value})
+

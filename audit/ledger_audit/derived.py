@@ -32,17 +32,19 @@ from .canonical import canonical_bytes
 from .chain import MAX_LEAF_BYTES
 from .classify import MAX_BODY_BYTES, NULL_BODY
 from .errors import ExportError
+from .events import (
+    ACCOUNT_CLOSED,
+    ACCOUNT_OPENED,
+    HOLD_EXPIRED,
+    HOLD_PLACED,
+    HOLD_POSTED,
+    HOLD_VOIDED,
+    SCHEME_REGISTERED,
+)
+from .events import ACCOUNT_LIMITS_CHANGED as ACCOUNT_LIMITS
+from .events import TRANSFER_RECORDED as TRANSFER
 from .export_files import BODIES, LEAVES, LineReader, open_lines
 
-SCHEME_REGISTERED = "ledger.scheme.registered.v1"
-ACCOUNT_OPENED = "ledger.account.opened.v1"
-ACCOUNT_LIMITS = "ledger.account.limits_changed.v1"
-ACCOUNT_CLOSED = "ledger.account.closed.v1"
-TRANSFER = "ledger.transfer.recorded.v1"
-HOLD_PLACED = "ledger.hold.placed.v1"
-HOLD_POSTED = "ledger.hold.posted.v1"
-HOLD_VOIDED = "ledger.hold.voided.v1"
-HOLD_EXPIRED = "ledger.hold.expired.v1"
 #: Events that move balances: a withheld one makes every balance of the export incomplete.
 VALUE_TYPES = frozenset({TRANSFER, HOLD_PLACED, HOLD_POSTED, HOLD_VOIDED, HOLD_EXPIRED})
 

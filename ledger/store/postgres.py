@@ -142,9 +142,19 @@ class PgCursor:
 
     def __init__(self, cursor: psycopg.Cursor) -> None:
         self._c = cursor
+        self._result = cursor
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> PgCursor:
-        self._c.execute(adapt_sql(sql), tuple(params))
+        sql = adapt_sql(sql)
+        if sql.lstrip()[:6].upper() == "SELECT":
+            # A query gets a cursor of its own: in pipeline mode one cursor that has run an
+            # INSERT and then a SELECT can hand the INSERT's result to fetchone() ("the last
+            # operation didn't produce records"), as several request rows in one batch did.
+            self._result = self._c.connection.cursor(row_factory=tuple_row)
+            self._result.execute(sql, tuple(params))
+        else:
+            self._c.execute(sql, tuple(params))
+            self._result = self._c
         return self
 
     def executemany(self, sql: str, seq_of_params: Sequence[Sequence[Any]]) -> None:
@@ -153,13 +163,13 @@ class PgCursor:
             self._c.executemany(adapt_sql(sql), seq_of_params)
 
     def fetchone(self) -> Optional[tuple]:
-        return self._c.fetchone()
+        return self._result.fetchone()
 
     def fetchall(self) -> list[tuple]:
-        return self._c.fetchall()
+        return self._result.fetchall()
 
     def __iter__(self) -> Iterator[tuple]:
-        return iter(self._c)
+        return iter(self._result)
 
 
 class Snapshot:

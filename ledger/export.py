@@ -59,8 +59,11 @@ def export(ledger: Ledger, out: Path, *, public: bool = True, formats: list[str]
     unknown = sorted(set(formats or ()) - set(exporters))
     if unknown:
         raise ValidationError("export", {"formats": [f"unknown format(s) {unknown}; known: {sorted(exporters)}."]})
+    try:  # before anything is signed: a directory that cannot be made must not leave a checkpoint behind
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationError("export", {"out": [f"cannot be created ({exc.strerror or exc})."]}) from None
     checkpoint = ledger.checkpoint()
-    out.mkdir(parents=True, exist_ok=True)
     with ledger._recorder.snapshot() as snap:  # one snapshot for every file below
         withheld = personal_seqs(snap, checkpoint.size) if public else []
         hidden = set(withheld)

@@ -23,7 +23,13 @@ def key_path_for(db: str) -> Path:
             return Path(explicit)
         from psycopg.conninfo import conninfo_to_dict
 
-        info = conninfo_to_dict(str(db))
+        try:
+            info = conninfo_to_dict(str(db))
+        except Exception as exc:  # psycopg.ProgrammingError: libpq could not parse it
+            from .app import redact
+            from .errors import LedgerError
+
+            raise LedgerError(f"{redact(str(db))} is not a valid PostgreSQL URL ({exc})") from None
         host = str(info.get("host") or "localhost").strip("/").replace("/", "_")
         return Path(f"{info.get('dbname') or 'postgres'}@{host}.key")
     return Path(f"{db}.key")

@@ -378,3 +378,19 @@ def test_python_dash_m_ledger_end_to_end(tmp_path):
     assert bad.stderr == "Error: invalid transfer: amount: must be an integer in the unit's smallest step.\n"
     unknown = python_m_ledger("transfer", "alice", "x", "5", db=db)
     assert (unknown.returncode, unknown.stderr) == (1, "Error: account 'x' does not exist; open it first\n")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["receipt", "1", "--out", "/dev/full"], "Error: cannot use"),
+        (["export", "--out", "/proc/self/no-such-dir"], "Error: invalid export: out: cannot be created"),
+        (["verify", "--db", "postgresql://[::1"], "is not a valid PostgreSQL URL"),
+    ],
+)
+def test_unwritable_outputs_and_unparsable_urls_are_one_line_errors(db, args, message):
+    checkpoints = Ledger(db).latest_checkpoint()
+    result = run(db, *args)
+    assert result.exit_code == 1 and message in result.stderr and "Traceback" not in result.output
+    if args[0] == "export":  # refused before signing (a receipt's checkpoint, once signed, is true and stays)
+        assert Ledger(db).latest_checkpoint() == checkpoints

@@ -65,6 +65,9 @@ def one_line_errors() -> Iterator[None]:
         raise
     except click.UsageError as exc:
         raise OneLineError(exc.format_message(), exc.exit_code, "UsageError") from None
+    except OSError as exc:  # a file the command was told to write or read: full disk, no such directory
+        where = f" {exc.filename}" if exc.filename else ""
+        raise OneLineError(f"cannot use{where}: {exc.strerror or exc}", 1, type(exc).__name__) from None
 
 
 def wants_json(args: list[str]) -> bool:

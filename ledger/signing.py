@@ -18,12 +18,20 @@ import base64
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from ledger_audit.checkpoint import ALG_ED25519, Checkpoint, b64decode, check_note_text, key_id, valid_key_name
+from ledger_audit.checkpoint import (
+    ALG_ED25519,
+    SIGNER_PREFIX,
+    Checkpoint,
+    check_note_text,
+    key_id,
+    parse_key,
+    valid_key_name,
+    verifier_string,
+)
 from ledger_audit.errors import KeyFormatError
 from ledger_audit.manifest import note_text as manifest_note_text
 from ledger_audit.rotation import rotation_message
 
-SIGNER_PREFIX = "PRIVATE+KEY+"
 SIGNATURE_PREFIX = "\u2014 "  # em dash, space: how a signature line of a note starts
 
 
@@ -39,30 +47,10 @@ def _b64(raw: bytes) -> str:
 
 
 def _parse_signer(text: object) -> _Signer:
-    """A signer key string, checked as strictly as the verifier checks a verifier key."""
-    if not isinstance(text, str):
-        raise KeyFormatError(f"signer key must be a string, got {type(text).__name__}")
-    if not text.startswith(SIGNER_PREFIX):
-        raise KeyFormatError(f"signer key must start with {SIGNER_PREFIX!r}")
-    name, sep1, rest = text[len(SIGNER_PREFIX) :].partition("+")  # the name and the hex ID hold no "+"
-    id_hex, sep2, b64 = rest.partition("+")
-    if not (sep1 and sep2):
-        raise KeyFormatError("signer key must be name+keyid+base64")
-    if not valid_key_name(name):
-        raise KeyFormatError(f"invalid key name {name!r}")
-    raw = b64decode(b64)
-    if raw is None:
-        raise KeyFormatError("key material is not canonical base64")
-    if len(raw) != 33 or raw[0] != ALG_ED25519:
-        raise KeyFormatError("key material must be 0x01 followed by a 32-byte Ed25519 seed")
-    private = Ed25519PrivateKey.from_private_bytes(raw[1:])
-    if key_id(name, private.public_key().public_bytes_raw()).hex() != id_hex:
-        raise KeyFormatError(f"key ID {id_hex!r} does not match the key name and key")
-    return _Signer(name, bytes.fromhex(id_hex), private)
+    """A signer key string, checked by the verifier's own key rule (``ledger_audit.checkpoint.parse_key``)."""
+    key = parse_key(text, private=True)
+    return _Signer(key.name, key.key_id, Ed25519PrivateKey.from_private_bytes(key.material))
 
-
-def _verifier_string(name: str, public: bytes) -> str:
-    return f"{name}+{key_id(name, public).hex()}+{_b64(bytes([ALG_ED25519]) + public)}"
 
 
 def generate_signer(name: str) -> tuple[str, str]:
@@ -73,13 +61,13 @@ def generate_signer(name: str) -> tuple[str, str]:
     public = private.public_key().public_bytes_raw()
     seed = private.private_bytes_raw()
     signer = f"{SIGNER_PREFIX}{name}+{key_id(name, public).hex()}+{_b64(bytes([ALG_ED25519]) + seed)}"
-    return signer, _verifier_string(name, public)
+    return signer, verifier_string(name, public)
 
 
 def verifier_key(signer_key: str) -> str:
     """The verifier key string that belongs to ``signer_key``."""
     key = _parse_signer(signer_key)
-    return _verifier_string(key.name, key.private.public_key().public_bytes_raw())
+    return verifier_string(key.name, key.private.public_key().public_bytes_raw())
 
 
 def sign_note(text: str, signer_key: str) -> str:

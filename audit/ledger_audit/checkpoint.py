@@ -100,7 +100,12 @@ class _Key:
     material: bytes  # public key for a verifier, seed for a signer
 
 
-def _parse_key(text: object, private: bool) -> _Key:
+def parse_key(text: object, private: bool) -> _Key:
+    """Check a key string (``name+keyid+base64``; a signer's prefixed ``PRIVATE+KEY+``) as §7 says.
+
+    Shared by the verifier (verifier keys) and the ledger's signer (signer keys), so both read a
+    key string by one rule. ``KeyFormatError`` names what is wrong.
+    """
     kind = "signer" if private else "verifier"
     if not isinstance(text, str):
         raise KeyFormatError(f"{kind} key must be a string, got {type(text).__name__}")
@@ -133,7 +138,7 @@ def _parse_key(text: object, private: bool) -> _Key:
     return _Key(name, bytes.fromhex(id_hex), material)
 
 
-def _verifier_string(name: str, public: bytes) -> str:
+def verifier_string(name: str, public: bytes) -> str:
     return f"{name}+{key_id(name, public).hex()}+{_b64encode(bytes([ALG_ED25519]) + public)}"
 
 
@@ -144,9 +149,9 @@ def verifier_key(signer_key: str) -> str:
     the ledger's own is :func:`ledger.signing.verifier_key`, with the rest of signing. The
     verifier itself never reads a private key.
     """
-    key = _parse_key(signer_key, private=True)
+    key = parse_key(signer_key, private=True)
     public = Ed25519PrivateKey.from_private_bytes(key.material).public_key().public_bytes_raw()
-    return _verifier_string(key.name, public)
+    return verifier_string(key.name, public)
 
 
 def check_note_text(text: object) -> str:
@@ -168,7 +173,7 @@ def verify_note(note: str | bytes, verifier_key: str) -> str:
     :class:`KeyFormatError` for a bad key, :class:`NoteError` for a malformed note,
     :class:`SignatureError` if the key's signature is missing or does not verify.
     """
-    key = _parse_key(verifier_key, private=False)
+    key = parse_key(verifier_key, private=False)
     if isinstance(note, (bytes, bytearray)):
         try:
             note = bytes(note).decode("utf-8")

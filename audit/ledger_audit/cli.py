@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from .checkpoint import _parse_key
+from .checkpoint import parse_key
 from .errors import ExportError, KeyFormatError
 from .export import ExportReport, verify_export
 from .receipts import verify_consistency_file, verify_receipt
@@ -38,7 +38,7 @@ def _key(value: str) -> str:
     """A verifier key string, given as itself or as a file holding it."""
     text = value.strip()
     try:
-        _parse_key(text, private=False)
+        parse_key(text, private=False)
         return text
     except KeyFormatError as exc:
         path = Path(value)
@@ -46,7 +46,7 @@ def _key(value: str) -> str:
             raise UsageError(f"--key: not a verifier key ({exc.reason}) nor a readable file") from None
     try:
         text = path.read_text(encoding="utf-8").strip()
-        _parse_key(text, private=False)
+        parse_key(text, private=False)
     except (OSError, UnicodeDecodeError):
         raise UsageError(f"--key: cannot read {value}") from None
     except KeyFormatError as exc:

@@ -54,7 +54,7 @@ from typing import Any, Callable, Optional
 
 from .canonical import parse_canonical
 from .chain import _HEX64, GENESIS_TYPE, MAX_LEAF_BYTES, ChainVerifier, parse_leaf, real_date
-from .checkpoint import _parse_key, verify_checkpoint
+from .checkpoint import parse_key, verify_checkpoint
 from .classify import MAX_BODY_BYTES, NULL_BODY, Failure, classify
 from .conservation import VALUE_TYPES, ConservationReport, Replay
 from .derived_files import check_derived, derived_listed
@@ -173,7 +173,7 @@ class ExportReport:
 def _trusted(verifier_key: str) -> str:
     if isinstance(verifier_key, str):
         verifier_key = verifier_key.strip()
-    _parse_key(verifier_key, private=False)  # KeyFormatError: the caller's mistake, not the export's
+    parse_key(verifier_key, private=False)  # KeyFormatError: the caller's mistake, not the export's
     return verifier_key
 
 
@@ -485,7 +485,7 @@ class _Walk:
         if value.get("format") != 1 or type(value.get("format")) is not int:
             raise ExportError("malformed", 0, "the genesis body's format must be 1")
         try:
-            parsed = _parse_key(key, private=False)
+            parsed = parse_key(key, private=False)
         except KeyFormatError as exc:
             raise ExportError("malformed", 0, f"the genesis public_key is not a verifier key ({exc.reason})") from None
         if parsed.name != ledger:

@@ -35,7 +35,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from .checkpoint import _parse_key, verify_checkpoint
+from .checkpoint import parse_key, verify_checkpoint
 from .classify import MAX_BODY_BYTES, NULL_BODY, Failure, classify
 from .conservation import VALUE_TYPES, Replay
 from .derived_files import check_derived, derived_listed
@@ -499,7 +499,7 @@ class _Export:
         if type(value.get("format")) is not int or value["format"] != 1:
             raise ExportError("malformed", 0, "the genesis body's format must be 1")
         try:
-            parsed = _parse_key(key, private=False)
+            parsed = parse_key(key, private=False)
         except KeyFormatError as exc:
             raise ExportError("malformed", 0, f"the genesis public_key is not a verifier key ({exc.reason})") from None
         if parsed.name != ledger:

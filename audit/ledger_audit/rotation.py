@@ -19,7 +19,7 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from .checkpoint import _parse_key, b64decode
+from .checkpoint import b64decode, parse_key
 from .errors import KeyFormatError, RotationError, SignatureError
 
 ROTATION_TYPE = "ledger.key.rotated.v1"
@@ -58,10 +58,10 @@ def verify_rotation(body: Any, current_key: str, ledger_id: str, seq: int) -> Ro
         raise RotationError(f"effective_size must be the rotation's seq plus one ({seq + 1}), not {effective!r}")
     if not isinstance(signature, str):
         raise RotationError("signature must be a base64 string")
-    parsed_new = _parse_key(new_key, private=False)
+    parsed_new = parse_key(new_key, private=False)
     if parsed_new.name != ledger_id:
         raise RotationError(f"the new key is named {parsed_new.name!r}, not the ledger id {ledger_id!r}")
-    old = _parse_key(current_key, private=False)
+    old = parse_key(current_key, private=False)
     raw = b64decode(signature)
     if raw is None or len(raw) != 64:
         raise RotationError("signature is not canonical base64 of 64 bytes")

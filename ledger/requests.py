@@ -18,6 +18,7 @@ from typing import Any, Callable, Optional, Sequence
 from uuid import UUID
 
 from ledger_audit import canonical_bytes
+from ledger_audit.events import ACCOUNT_LIMITS_CHANGED as LIMITS_CHANGED
 from ledger_audit.readmodels import REQUEST_RECORDED, command_result, legacy_request, result_item
 
 from .domain import Request
@@ -61,6 +62,11 @@ class RequestLog:
         self._first_request_sql = (
             "SELECT MIN(c.seq) FROM stored_events e "
             f"JOIN ledger_chain c ON c.notification_id = e.{event_id} WHERE e.topic = ?"
+        )
+        # One read: the latest limits change of an account stream before a given version.
+        self._limits_sql = (
+            "SELECT state FROM stored_events WHERE originator_id = ? AND originator_version < ? AND topic = ? "
+            "ORDER BY originator_version DESC LIMIT 1"
         )
         self._stream_sql = (
             "SELECT c.seq, e.topic, e.state FROM stored_events e "
@@ -166,11 +172,10 @@ class RequestLog:
         first = _json(first_rows[0][2], stream) if first_rows else {}
         if topic.startswith("ledger.account."):
             # The account's limits just before this event (see result_item).
-            for v in range(2, version):
-                earlier = self._rows(self._stream_sql, (self._stream_param(stream), v))
-                if earlier and earlier[0][1] == "ledger.account.limits_changed.v1":
-                    limits = _json(earlier[0][2], stream)
-                    first = {**first, "floor": limits["floor"], "ceiling": limits["ceiling"]}
+            earlier = self._rows(self._limits_sql, (self._stream_param(stream), version, LIMITS_CHANGED))
+            if earlier:
+                limits = _json(earlier[0][0], stream)
+                first = {**first, "floor": limits["floor"], "ceiling": limits["ceiling"]}
         return seq, topic, body, first
 
     def ref_of(self, seq: int) -> tuple[UUID, int]:

@@ -150,6 +150,8 @@ class PgCursor:
             # A query gets a cursor of its own: in pipeline mode one cursor that has run an
             # INSERT and then a SELECT can hand the INSERT's result to fetchone() ("the last
             # operation didn't produce records"), as several request rows in one batch did.
+            if self._result is not self._c:
+                self._result.close()  # the previous query's own cursor, read by now
             self._result = self._c.connection.cursor(row_factory=tuple_row)
             self._result.execute(sql, tuple(params))
         else:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
@@ -13,6 +12,9 @@ from ledger.cli import cli
 
 LEDGER_ID = "test.commons-ledger.local/cli-commands"
 INVENTORY = "tool_library.inventory.v1"  # the example plugin's fact type, installed by ./scripts/test
+
+
+BACKENDS = ("sqlite", "postgres")
 
 
 def run(db: str, *args: str, stdin: str | None = None) -> Result:
@@ -37,9 +39,9 @@ def refused(db: str, *args: str, code: int = 1) -> str:
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    """alice and bob in a time bank; a transfer t1, a held hold h1, a voided h2."""
-    path = str(tmp_path / "cli.db")
+def db(db_path: str) -> str:
+    """alice and bob in a time bank; a transfer t1, a held hold h1, a voided h2 (on each store)."""
+    path = db_path
     with Ledger(path, create=True, ledger_id=LEDGER_ID) as led:
         led.register_scheme("time", "minutes", floor=-600)
         led.register_scheme("carbon", "points")
